@@ -1,0 +1,50 @@
+#include "logsafe.h"
+
+size_t logsafe(char *dst, size_t dstsize, const char *src, size_t len, size_t max)
+{
+  size_t n = 0, i;
+  int cut = len > max;
+
+  if (!dstsize) return 0;
+  if (cut) len = max;
+  for (i = 0; i < len && n + 1 < dstsize; i++) {
+    unsigned char c = (unsigned char)src[i];
+    if (c < 33 || c > 126 || c == '%' || c == ':') c = '?';
+    dst[n++] = (char)c;
+  }
+  if (cut || i < len)
+    for (i = 0; i < 3 && n + 1 < dstsize; i++) dst[n++] = '.';
+  dst[n] = 0;
+  return n;
+}
+
+size_t logquote(char *dst, size_t dstsize, const char *src, size_t len, size_t max)
+{
+  static const char hex[] = "0123456789abcdef";
+  size_t n = 0, i;
+  int cut = len > max;
+
+  if (!dstsize) return 0;
+  if (cut) len = max;
+  for (i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)src[i];
+    if (c > 32 && c < 127 && c != '\\' && c != '"') {
+      if (n + 2 > dstsize) break;
+      dst[n++] = (char)c;
+    } else if (c == '\\' || c == '"') {
+      if (n + 3 > dstsize) break;
+      dst[n++] = '\\';
+      dst[n++] = (char)c;
+    } else {
+      if (n + 5 > dstsize) break;
+      dst[n++] = '\\';
+      dst[n++] = 'x';
+      dst[n++] = hex[c >> 4];
+      dst[n++] = hex[c & 15];
+    }
+  }
+  if (cut || i < len)
+    for (i = 0; i < 3 && n + 1 < dstsize; i++) dst[n++] = '.';
+  dst[n] = 0;
+  return n;
+}

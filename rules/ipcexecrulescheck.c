@@ -1,0 +1,42 @@
+/* ipcexecrulescheck rules.cdb: what the exec rules do for a request from
+ * $IPCREMOTEEUID/$IPCREMOTEEGID to run $IPCCOMMAND as $IPCUID (default 0),
+ * using ipcexec's own lookup. With no matching rule the answer is deny:
+ * ipcexec fails closed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "die.h"
+#include "rules_check.h"
+#include "scan.h"
+
+int main(int argc, char **argv)
+{
+  struct rules_who who;
+  struct rules_match m;
+  enum rules_result r;
+  const char *cmd, *uidstr;
+  uint32_t uid = 0;
+  int fd;
+
+  die_init("ipcexecrulescheck");
+  if (argc != 2 || !argv[1][0]) die_usage("ipcexecrulescheck rules.cdb");
+  rules_check_who(&who);
+  cmd = getenv("IPCCOMMAND");
+  if (!cmd) die_x(EXIT_TEMP, "IPCCOMMAND not set");
+  if (!cmd[0]) die_x(EXIT_USAGE, "IPCCOMMAND is empty");
+  uidstr = getenv("IPCUID");
+  if (uidstr && !scan_id(uidstr, &uid)) die_x(EXIT_USAGE, "IPCUID is not a valid id: %s", uidstr);
+
+  fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_sys(EXIT_TEMP, "unable to read %s", argv[1]);
+  r = rules_lookup_exec(fd, &who, uid, cmd, &m);
+  if (r == RULES_ERROR) die_x(EXIT_TEMP, "unable to read %s: %s", argv[1], rules_strerror(errno));
+  close(fd);
+  rules_check_print(stdout, r, &m, 0);
+  rules_match_free(&m);
+  if (fflush(stdout) != 0 || ferror(stdout)) die_sys(EXIT_TEMP, "unable to write output");
+  return 0;
+}

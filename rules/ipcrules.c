@@ -1,0 +1,6 @@
+#include "rules_compile.h"
+
+int main(int argc, char **argv)
+{
+  return rules_compile_main(RULES_CONN, argc, argv);
+}

@@ -1,0 +1,31 @@
+/* ipcrulescheck rules.cdb: what the connection rules do for a client with
+ * $IPCREMOTEEUID and $IPCREMOTEEGID, using ipcserver's own lookup. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "die.h"
+#include "rules_check.h"
+
+int main(int argc, char **argv)
+{
+  struct rules_who who;
+  struct rules_match m;
+  enum rules_result r;
+  int fd;
+
+  die_init("ipcrulescheck");
+  if (argc != 2 || !argv[1][0]) die_usage("ipcrulescheck rules.cdb");
+  rules_check_who(&who);
+
+  fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_sys(EXIT_TEMP, "unable to read %s", argv[1]);
+  r = rules_lookup_conn(fd, &who, &m);
+  if (r == RULES_ERROR) die_x(EXIT_TEMP, "unable to read %s: %s", argv[1], rules_strerror(errno));
+  close(fd);
+  rules_check_print(stdout, r, &m, 1);
+  rules_match_free(&m);
+  if (fflush(stdout) != 0 || ferror(stdout)) die_sys(EXIT_TEMP, "unable to write output");
+  return 0;
+}

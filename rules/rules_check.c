@@ -1,0 +1,56 @@
+#include "rules_check.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "die.h"
+#include "scan.h"
+
+static void get_id(const char *var, bool *has, uint32_t *id)
+{
+  const char *s = getenv(var);
+  *has = false;
+  if (!s) return;
+  if (!scan_id(s, id)) die_x(EXIT_USAGE, "%s is not a valid id: %s", var, s);
+  *has = true;
+}
+
+void rules_check_who(struct rules_who *who)
+{
+  get_id("IPCREMOTEEUID", &who->has_euid, &who->euid);
+  get_id("IPCREMOTEEGID", &who->has_egid, &who->egid);
+}
+
+void rules_check_print(FILE *out, enum rules_result r, const struct rules_match *m,
+    int default_allow)
+{
+  if (r == RULES_NOTFOUND) {
+    fprintf(out, "default:\n%s connection\n", default_allow ? "allow" : "deny");
+    return;
+  }
+  fputs("rule ", out);
+  fwrite(m->key.s, 1, m->key.len, out);
+  fputs(":\n", out);
+  for (size_t i = 0; i < m->nitems; i++) {
+    const struct rules_item *it = &m->items[i];
+    switch (it->type) {
+      case 'D':
+        fputs("deny connection\n", out);
+        return;
+      case '+':
+        fprintf(out, "set environment variable %s=%s\n", it->name, it->value);
+        break;
+      case '=':
+        fprintf(out, "execute %s\n", it->value);
+        break;
+    }
+  }
+  fputs("allow connection\n", out);
+}
+
+const char *rules_strerror(int err)
+{
+  if (err == EPROTO) return "malformed rules";
+  return strerror(err);
+}

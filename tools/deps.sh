@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs what building and testing need, from Debian's packages.
+# Idempotent; runs as root (or through sudo).
+set -eu
+PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+libcdb-dev tinycdb libseccomp-dev libcap-ng-dev libcriterion-dev
+util-linux procps mandoc groff-base man-db bsdextrautils systemd passwd"
+missing=
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "deps: need root to install:$missing" >&2
+  exit 111
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null || apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
