@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "rules_compile.h"
+#include "rules_lookup.h"
 #include "scan.h"
 
 /* The 0.70 grammar, kept byte for byte so old rules files compile to the
@@ -112,6 +113,17 @@ enum rules_line_status rules_parse_line(enum rules_kind kind, const char *line,
     x = eq + 1;
     if (!quoted(&x, &len, &out->data, &nomem))
       return nomem ? RULES_LINE_NOMEM : RULES_LINE_BAD;
+  }
+
+  /* The lookup refuses a record over these limits as malformed, so a line
+   * that compiled to one would fail every request it matches at run time:
+   * refuse it here, where the admin sees which line it is. */
+  if (out->data.len > RULES_MAX_RECORD) return RULES_LINE_BAD;
+  {
+    size_t items = 0;
+    for (size_t i = 0; i < out->data.len; i++)
+      if (!out->data.s[i]) items++;
+    if (items > RULES_MAX_ITEMS) return RULES_LINE_BAD;
   }
 
   if (parse_range(out->key, out->keylen, out, &st)) return st;
