@@ -27,14 +27,18 @@ static int add_line(struct cdb_make *cm, const struct rules_line *r)
   if (!r->range)
     return cdb_make_add(cm, r->key, (unsigned)r->keylen, r->data.s ? r->data.s : "", (unsigned)r->data.len);
 
-  char key[21 + 4096];
-  if (r->suffixlen > sizeof key - 21) { errno = ENAMETOOLONG; return -1; }
+  /* The suffix ",UID.CMD" is as long as the line allows, as a plain key is. */
+  char *key = malloc(21 + r->suffixlen);
+  if (!key) return -1;
   for (uint64_t u = r->lo; u <= r->hi; u++) {
     size_t n = fmt_u64(key, u);
     memcpy(key + n, r->suffix, r->suffixlen);
-    if (cdb_make_add(cm, key, (unsigned)(n + r->suffixlen), r->data.s ? r->data.s : "", (unsigned)r->data.len) < 0)
+    if (cdb_make_add(cm, key, (unsigned)(n + r->suffixlen), r->data.s ? r->data.s : "", (unsigned)r->data.len) < 0) {
+      free(key);
       return -1;
+    }
   }
+  free(key);
   return 0;
 }
 
