@@ -135,18 +135,21 @@ static long long now_ms(void)
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits until fd is readable or the deadline passes. */
-static int wait_readable(int fd, long long deadline)
+/* Waits until fd is readable or the deadline passes. *hup is set when the
+ * peer has shut down its side: every byte it sent is queued by then. */
+static int wait_readable(int fd, long long deadline, int *hup)
 {
+  *hup = 0;
   for (;;) {
     long long left = deadline - now_ms();
-    struct pollfd p = { .fd = fd, .events = POLLIN };
+    struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
     int r;
     if (left <= 0) return 0;
     r = poll(&p, 1, left > 1000000 ? 1000000 : (int)left);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return -1;
     if (r == 0) return 0;
+    *hup = (p.revents & (POLLRDHUP | POLLHUP)) != 0;
     return 1;
   }
 }
@@ -169,7 +172,8 @@ enum request_status request_read(int fd, struct request *r, int timeout_ms,
    * byte after the request is taken from the command's stdin. */
   for (;;) {
     ssize_t n;
-    int w = wait_readable(fd, deadline);
+    int hup;
+    int w = wait_readable(fd, deadline, &hup);
     if (w == 0) { *why = "timed out reading request"; return REQUEST_BAD; }
     if (w < 0) { *why = "unable to read request"; return REQUEST_BAD; }
     if (peek) {
@@ -189,6 +193,9 @@ enum request_status request_read(int fd, struct request *r, int timeout_ms,
     if (st == REQUEST_BAD) return REQUEST_BAD;
     if (st == REQUEST_OK) break;
     if (have == sizeof head) { *why = "bad request header"; return REQUEST_BAD; }
+    /* A peek never sees EOF while bytes are queued: without this, a peer
+     * that sends half a header and closes would hold us until the deadline. */
+    if (peek && hup) { *why = "request truncated"; return REQUEST_BAD; }
     if (peek && have == prev) {
       /* Only a partial header is queued and poll keeps saying readable:
        * a short sleep bounds the cost of a peer that trickles bytes. */
@@ -208,7 +215,8 @@ enum request_status request_read(int fd, struct request *r, int timeout_ms,
   }
   while (got < h.total) {
     ssize_t n;
-    int w = wait_readable(fd, deadline);
+    int hup;
+    int w = wait_readable(fd, deadline, &hup);
     if (w <= 0) { free(whole); *why = w ? "unable to read request" : "timed out reading request"; return REQUEST_BAD; }
     n = read(fd, whole + got, h.total - got);
     if (n < 0) {
