@@ -21,7 +21,7 @@
 /* Digits in the uid and argc fields: uids are at most 10 digits. */
 #define REQUEST_MAX_NUMDIGITS 10
 /* The header is everything before the argument bytes:
- * "10:4294967294,4:4096,6:262144:" is the longest. */
+ * "10:4294967294,4:4096,262144:" is the longest. */
 #define REQUEST_MAX_HEADER 40
 /* The longest whole request. */
 #define REQUEST_MAX_TOTAL (REQUEST_MAX_HEADER + REQUEST_MAX_ARGSLEN + 1)
@@ -72,7 +72,7 @@ enum request_status request_read(int fd, struct request *r, int timeout_ms,
 
 void request_free(struct request *r);
 
-/* Appends the encoded request to out; returns the new length or 0 on
+/* Appends the encoded request to out; returns false on
  * allocation failure or a request over the limits (argc 0 included). */
 struct buf;
 bool request_encode(struct buf *out, uint32_t uid, int argc, char *const *argv);
