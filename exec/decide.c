@@ -1,0 +1,173 @@
+#include "decide.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "scan.h"
+
+bool exec_caller_from_env(struct exec_caller *c)
+{
+  const char *pid = getenv("IPCREMOTEPID");
+  memset(c, 0, sizeof *c);
+  if (!scan_id(getenv("IPCREMOTEEUID"), &c->euid)) return false;
+  if (!scan_id(getenv("IPCREMOTEEGID"), &c->egid)) return false;
+  c->has_pid = pid && scan_id(pid, &c->pid);
+  return true;
+}
+
+static void refuse(struct exec_decision *d, enum exec_verdict v, const char *why)
+{
+  d->verdict = v;
+  d->exitcode = v == EXEC_DENY ? 100 : 111;
+  d->reason = why;
+}
+
+static void copyname(char *dst, size_t size, const char *src)
+{
+  size_t n = strlen(src);
+  if (n >= size) n = size - 1;
+  memcpy(dst, src, n);
+  dst[n] = 0;
+}
+
+/* Applies IPCUID, IPCGID and IPCERROUT from the server's environment: the
+ * administrator's, as in 0.70. A client can set none of them. */
+static bool server_knobs(struct sandbox_policy *p, const char **why)
+{
+  static const char *const names[] = { "IPCUID", "IPCGID", "IPCERROUT" };
+  for (size_t i = 0; i < 3; i++) {
+    const char *v = getenv(names[i]);
+    if (v && sandbox_policy_set(p, names[i], v, why) < 0) return false;
+  }
+  return true;
+}
+
+static bool set_env(struct exec_decision *d, const char *name, const char *value)
+{
+  if (sandbox_env_set(&d->env, name, value)) return true;
+  refuse(d, EXEC_ERROR, "unable to build the environment");
+  return false;
+}
+
+static bool set_num(struct exec_decision *d, const char *name, uint64_t v)
+{
+  char num[21];
+  fmt_u64(num, v);
+  return set_env(d, name, num);
+}
+
+/* The command's environment, from nothing: the target's basics and a fixed
+ * PATH, what the rule keeps from the server's environment, the rule's own
+ * variables, and last the server-set caller identity, which nothing may
+ * override. */
+static bool build_env(struct exec_decision *d, const struct exec_caller *c,
+    const struct passwd *target)
+{
+  const char *v;
+
+  if (!set_env(d, "PATH", SANDBOX_PATH) || !set_env(d, "HOME", target->pw_dir) ||
+      !set_env(d, "USER", target->pw_name) || !set_env(d, "LOGNAME", target->pw_name) ||
+      !set_env(d, "SHELL", target->pw_shell && *target->pw_shell ? target->pw_shell : "/bin/sh"))
+    return false;
+  for (size_t i = 0; i < d->policy.nkeepenv; i++) {
+    v = getenv(d->policy.keepenv[i]);
+    if (v && !set_env(d, d->policy.keepenv[i], v)) return false;
+  }
+  for (size_t i = 0; i < d->match.nitems; i++) {
+    const struct rules_item *it = &d->match.items[i];
+    if (it->type == '+' && !sandbox_is_knob(it->name) && !set_env(d, it->name, it->value))
+      return false;
+  }
+  if (!set_env(d, "PROTO", "IPC")) return false;
+  v = getenv("IPCLOCALPATH");
+  if (!set_env(d, "IPCLOCALPATH", v ? v : "")) return false;
+  v = getenv("IPCREMOTEPATH");
+  if (!set_env(d, "IPCREMOTEPATH", v ? v : "")) return false;
+  if (!set_num(d, "IPCREMOTEEUID", c->euid) || !set_num(d, "IPCREMOTEEGID", c->egid)) return false;
+  if (c->has_pid && !set_num(d, "IPCREMOTEPID", c->pid)) return false;
+  if (d->caller_name[0] && !set_env(d, "IPCREMOTEUSER", d->caller_name)) return false;
+  return true;
+}
+
+void exec_decide(struct exec_decision *d, const struct exec_caller *c,
+    struct request *req, int rulesfd, bool check_owner)
+{
+  struct rules_who who = { true, true, c->euid, c->egid };
+  const struct passwd *pw;
+  const char *why = 0;
+  struct stat st;
+
+  memset(d, 0, sizeof *d);
+  sandbox_policy_init(&d->policy);
+  sandbox_env_init(&d->env);
+  d->lookup = RULES_NOTFOUND;
+  d->target_uid = req->uid;
+  d->argv = req->argv;
+  d->cmd = req->argv[0];
+
+  if (!server_knobs(&d->policy, &why)) return refuse(d, EXEC_ERROR, why);
+
+  pw = getpwuid(c->euid);
+  if (pw) copyname(d->caller_name, sizeof d->caller_name, pw->pw_name);
+
+  /* 0.70: the requested uid must exist. */
+  if (!getpwuid(req->uid)) return refuse(d, EXEC_ERROR, "unknown uid");
+
+  if (check_owner) {
+    if (fstat(rulesfd, &st) < 0) return refuse(d, EXEC_ERROR, "unable to stat rules");
+    if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+      return refuse(d, EXEC_ERROR, "rules not owned by root or writable by others");
+  }
+  errno = 0;
+  d->lookup = rules_lookup_exec(rulesfd, &who, req->uid, req->argv[0], &d->match);
+  switch (d->lookup) {
+    case RULES_ERROR:
+      return refuse(d, EXEC_ERROR, errno == EPROTO ? "malformed rules" : "unable to read rules");
+    case RULES_NOTFOUND:
+      /* Fail closed: 0.70 allowed what no rule mentioned. */
+      return refuse(d, EXEC_DENY, "no matching rule");
+    case RULES_DENY:
+      return refuse(d, EXEC_DENY, "denied by rule");
+    case RULES_ALLOW:
+      break;
+  }
+
+  for (size_t i = 0; i < d->match.nitems; i++) {
+    const struct rules_item *it = &d->match.items[i];
+    if (it->type == '+' && sandbox_policy_set(&d->policy, it->name, it->value, &why) < 0)
+      return refuse(d, EXEC_DENY, why);
+  }
+
+  d->target_uid = d->policy.has_uid ? d->policy.uid : req->uid;
+  pw = getpwuid(d->target_uid);
+  if (!pw) return refuse(d, EXEC_ERROR, "unknown uid");
+  d->target_gid = d->policy.has_gid ? d->policy.gid : pw->pw_gid;
+  copyname(d->target_name, sizeof d->target_name, pw->pw_name);
+  if (sandbox_ids_lookup(&d->ids, pw->pw_name, d->target_uid, d->target_gid, d->policy.has_gid) < 0)
+    return refuse(d, EXEC_ERROR, "unable to read the target's groups");
+
+  if (d->match.exec) {
+    if (d->match.exec[0] != '/') return refuse(d, EXEC_DENY, "allow path is not absolute");
+    d->path = d->match.exec;
+    req->argv[0] = (char *)d->match.exec;   /* as 0.70 */
+  } else if (strchr(req->argv[0], '/')) {
+    if (req->argv[0][0] != '/') return refuse(d, EXEC_DENY, "relative command path");
+    d->path = req->argv[0];
+  } else {
+    d->path = 0;   /* looked up in SANDBOX_PATH only */
+  }
+
+  if (!build_env(d, c, pw)) return;
+  d->verdict = EXEC_ALLOW;
+  d->exitcode = 0;
+  d->reason = "allowed by rule";
+}
+
+void exec_decision_free(struct exec_decision *d)
+{
+  rules_match_free(&d->match);
+  sandbox_env_free(&d->env);
+}

@@ -1,0 +1,12 @@
+#ifndef EXEC_RUN_H
+#define EXEC_RUN_H
+
+#include "decide.h"
+
+/* Runs an allowed request: forks, the child enters the sandbox and execs,
+ * the parent (still root, doing nothing else) waits, enforces the timeout,
+ * and logs the end line. Returns the exit code for ipcexec: the command's
+ * exit status, 128+N for death by signal N, or 111 when it never ran. */
+int exec_run(struct exec_decision *d, const struct exec_caller *c);
+
+#endif

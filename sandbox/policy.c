@@ -1,0 +1,171 @@
+#include "sandbox_policy.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+
+#include <cap-ng.h>
+
+#include "scan.h"
+
+static const char *const knobs[] = {
+  "IPCUID", "IPCGID", "IPCERROUT", "IPCCAPS", "IPCSECCOMP", "IPCUMASK",
+  "IPCKEEPENV", "IPCTIMEOUT",
+};
+
+void sandbox_policy_init(struct sandbox_policy *p)
+{
+  memset(p, 0, sizeof *p);
+  p->seccomp = SANDBOX_SECCOMP_DEFAULT;
+  p->umask = SANDBOX_DEFAULT_UMASK;
+  p->errout = true;
+}
+
+bool sandbox_is_knob(const char *name)
+{
+  for (size_t i = 0; i < sizeof knobs / sizeof *knobs; i++)
+    if (!strcmp(name, knobs[i])) return true;
+  return false;
+}
+
+unsigned sandbox_cap_last(void)
+{
+  static unsigned last;
+  if (!last) {
+    unsigned c = 40;
+    /* PR_CAPBSET_READ fails with EINVAL past the last capability. */
+    while (c < 63 && prctl(PR_CAPBSET_READ, c + 1, 0, 0, 0) >= 0) c++;
+    while (c > 0 && prctl(PR_CAPBSET_READ, c, 0, 0, 0) < 0) c--;
+    last = c;
+  }
+  return last;
+}
+
+bool sandbox_caps_parse(const char *s, uint64_t *caps, bool *all)
+{
+  char name[64];
+  *caps = 0;
+  *all = false;
+  if (!strcmp(s, "all")) {
+    *all = true;
+    for (unsigned c = 0; c <= sandbox_cap_last(); c++) *caps |= UINT64_C(1) << c;
+    return true;
+  }
+  if (!*s || !strcmp(s, "none")) return true;
+  while (*s) {
+    size_t n = strcspn(s, ",");
+    const char *nm;
+    int cap;
+    if (n == 0 || n >= sizeof name) return false;
+    memcpy(name, s, n);
+    name[n] = 0;
+    for (size_t i = 0; i < n; i++) name[i] = (char)tolower((unsigned char)name[i]);
+    nm = strncmp(name, "cap_", 4) ? name : name + 4;
+    cap = capng_name_to_capability(nm);
+    if (cap < 0 || cap > 63 || (unsigned)cap > sandbox_cap_last()) return false;
+    *caps |= UINT64_C(1) << cap;
+    s += n;
+    if (*s == ',') {
+      s++;
+      if (!*s) return false;
+    }
+  }
+  return true;
+}
+
+static bool valid_env_name(const char *s, size_t n)
+{
+  if (n == 0 || n >= 64) return false;
+  if (!(isalpha((unsigned char)s[0]) || s[0] == '_')) return false;
+  for (size_t i = 1; i < n; i++)
+    if (!(isalnum((unsigned char)s[i]) || s[i] == '_')) return false;
+  return true;
+}
+
+int sandbox_policy_set(struct sandbox_policy *p, const char *name,
+    const char *value, const char **why)
+{
+  uint64_t v;
+
+  if (!strcmp(name, "IPCUID")) {
+    if (!scan_id(value, &p->uid)) { *why = "invalid IPCUID"; return -1; }
+    p->has_uid = true;
+  } else if (!strcmp(name, "IPCGID")) {
+    if (!scan_id(value, &p->gid)) { *why = "invalid IPCGID"; return -1; }
+    p->has_gid = true;
+  } else if (!strcmp(name, "IPCERROUT")) {
+    /* 0.70 read any number; nonzero meant on. Canonical decimal only. */
+    if (!scan_u64(value, UINT32_MAX, &v)) { *why = "invalid IPCERROUT"; return -1; }
+    p->errout = v != 0;
+  } else if (!strcmp(name, "IPCCAPS")) {
+    if (!sandbox_caps_parse(value, &p->caps, &p->caps_all)) { *why = "invalid IPCCAPS"; return -1; }
+  } else if (!strcmp(name, "IPCSECCOMP")) {
+    if (!strcmp(value, "default")) p->seccomp = SANDBOX_SECCOMP_DEFAULT;
+    else if (!strcmp(value, "strict")) p->seccomp = SANDBOX_SECCOMP_STRICT;
+    else if (!strcmp(value, "none")) p->seccomp = SANDBOX_SECCOMP_NONE;
+    else { *why = "invalid IPCSECCOMP"; return -1; }
+  } else if (!strcmp(name, "IPCUMASK")) {
+    if (!scan_umask(value, &p->umask)) { *why = "invalid IPCUMASK"; return -1; }
+  } else if (!strcmp(name, "IPCTIMEOUT")) {
+    if (!scan_u64(value, SANDBOX_MAX_TIMEOUT, &v)) { *why = "invalid IPCTIMEOUT"; return -1; }
+    p->timeout = (unsigned)v;
+  } else if (!strcmp(name, "IPCKEEPENV")) {
+    const char *s = value;
+    p->nkeepenv = 0;
+    while (*s) {
+      size_t n = strcspn(s, ",");
+      if (!valid_env_name(s, n) || p->nkeepenv == SANDBOX_MAX_KEEPENV) {
+        *why = "invalid IPCKEEPENV";
+        return -1;
+      }
+      memcpy(p->keepenv[p->nkeepenv], s, n);
+      p->keepenv[p->nkeepenv][n] = 0;
+      p->nkeepenv++;
+      s += n;
+      if (*s == ',' && !*++s) { *why = "invalid IPCKEEPENV"; return -1; }
+    }
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
+const char *sandbox_seccomp_name(enum sandbox_seccomp s)
+{
+  switch (s) {
+    case SANDBOX_SECCOMP_DEFAULT: return "default";
+    case SANDBOX_SECCOMP_STRICT: return "strict";
+    case SANDBOX_SECCOMP_NONE: return "none";
+  }
+  return "?";
+}
+
+void sandbox_policy_describe(const struct sandbox_policy *p, FILE *out)
+{
+  fputs("sandbox capabilities: ", out);
+  if (p->caps_all) {
+    fputs("all", out);
+  } else if (!p->caps) {
+    fputs("none", out);
+  } else {
+    const char *sep = "";
+    for (unsigned c = 0; c < 64; c++)
+      if (p->caps & (UINT64_C(1) << c)) {
+        const char *n = capng_capability_to_name(c);
+        fprintf(out, "%scap_%s", sep, n ? n : "?");
+        sep = ",";
+      }
+  }
+  fprintf(out, "\nsandbox seccomp: %s\n", sandbox_seccomp_name(p->seccomp));
+  fprintf(out, "sandbox no_new_privs: yes\n");
+  fprintf(out, "sandbox umask: %04o\n", p->umask);
+  if (p->timeout) fprintf(out, "sandbox timeout: %us\n", p->timeout);
+  else fputs("sandbox timeout: none\n", out);
+  fputs("sandbox keep environment:", out);
+  if (!p->nkeepenv) fputs(" none", out);
+  for (size_t i = 0; i < p->nkeepenv; i++) fprintf(out, "%s%s", i ? "," : " ", p->keepenv[i]);
+  fprintf(out, "\nsandbox stderr: %s\n", p->errout ? "to the client" : "to the service log");
+  if (p->has_uid) fprintf(out, "sandbox uid: %u\n", p->uid);
+  if (p->has_gid) fprintf(out, "sandbox gid: %u\n", p->gid);
+}

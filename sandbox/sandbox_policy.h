@@ -1,0 +1,61 @@
+/* The sandbox a rule grants: reserved variables in a rule's instruction
+ * list (and IPCUID/IPCGID/IPCERROUT in the server's environment) choose it.
+ * Defaults are the strict ones. Reserved variables are consumed here and
+ * never reach the command's environment. */
+#ifndef SANDBOX_POLICY_H
+#define SANDBOX_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SANDBOX_MAX_KEEPENV 32
+#define SANDBOX_MAX_TIMEOUT (7 * 24 * 3600)
+#define SANDBOX_DEFAULT_UMASK 022
+/* After IPCTIMEOUT, SIGTERM; SIGKILL this many seconds later. */
+#define SANDBOX_KILL_GRACE 5
+
+enum sandbox_seccomp {
+  SANDBOX_SECCOMP_DEFAULT = 0,   /* deny-list */
+  SANDBOX_SECCOMP_STRICT,        /* allow-list */
+  SANDBOX_SECCOMP_NONE,
+};
+
+struct sandbox_policy {
+  uint64_t caps;                 /* bit n: capability n is kept */
+  bool caps_all;
+  enum sandbox_seccomp seccomp;
+  unsigned umask;
+  unsigned timeout;              /* seconds; 0: none */
+  bool errout;                   /* command's stderr to the socket */
+  bool has_uid, has_gid;         /* IPCUID / IPCGID given */
+  uint32_t uid, gid;
+  size_t nkeepenv;
+  char keepenv[SANDBOX_MAX_KEEPENV][64];
+};
+
+void sandbox_policy_init(struct sandbox_policy *p);
+
+/* Is name one of the reserved variables (IPCUID, IPCGID, IPCERROUT,
+ * IPCCAPS, IPCSECCOMP, IPCUMASK, IPCKEEPENV, IPCTIMEOUT)? */
+bool sandbox_is_knob(const char *name);
+
+/* Applies one reserved variable. Returns 1 when applied, 0 when name is not
+ * a reserved variable, -1 when the value is invalid (*why says why): an
+ * invalid value denies the request, it never falls back to a default. */
+int sandbox_policy_set(struct sandbox_policy *p, const char *name,
+    const char *value, const char **why);
+
+/* Parses a capability list ("cap_chown,net_bind_service", "all", "" or
+ * "none"). */
+bool sandbox_caps_parse(const char *s, uint64_t *caps, bool *all);
+
+/* Highest capability the kernel knows. */
+unsigned sandbox_cap_last(void);
+
+/* One line per setting: "sandbox capabilities: none" etc. */
+void sandbox_policy_describe(const struct sandbox_policy *p, FILE *out);
+
+const char *sandbox_seccomp_name(enum sandbox_seccomp s);
+
+#endif
