@@ -1,0 +1,43 @@
+# Helpers for the ipcexec tests. Source after lib.sh.
+export LC_ALL=C
+IPCEXEC=$(prog ipcexec)
+IPCEXECRULES=$(prog ipcexecrules)
+TRY=$(prog try-syscall)
+
+# req UID ARG...: the 0.70 request bytes on stdout.
+req() {
+  local uid=$1 len=0 a
+  shift
+  for a in "$@"; do len=$((len + ${#a} + 1)); done
+  printf '%s:%s,%s:%s,%s:' "${#uid}" "$uid" "${##}" "$#" "$len"
+  for a in "$@"; do printf '%s\0' "$a"; done
+  printf ','
+}
+
+# rules TEXT: compiles exec rules into $T_TMP/exec.cdb.
+rules() {
+  printf '%s\n' "$1" | "$IPCEXECRULES" "$T_TMP/exec.cdb" "$T_TMP/exec.tmp" || fail "rules did not compile"
+}
+
+# xexec EUID EGID REQUEST-FILE: ipcexec straight from a file, as ipcserver
+# would run it for a client with those ids. Sets OUT, ERR, RC.
+xexec() {
+  local euid=$1 egid=$2 in=$3
+  env -i PATH=/usr/bin:/bin IPCREMOTEEUID="$euid" IPCREMOTEEGID="$egid" IPCREMOTEPID=4321 \
+    PROTO=IPC IPCLOCALPATH=/run/test/s IPCREMOTEPATH= \
+    "$IPCEXEC" "$T_TMP/exec.cdb" <"$in" >"$T_TMP/.out" 2>"$T_TMP/.err"
+  RC=$?
+  OUT=$(cat "$T_TMP/.out")
+  ERR=$(cat "$T_TMP/.err")
+}
+
+# run_req EUID EGID UID ARG...: build the request and run it.
+run_req() {
+  local euid=$1 egid=$2
+  shift 2
+  req "$@" >"$T_TMP/.req"
+  xexec "$euid" "$egid" "$T_TMP/.req"
+}
+
+# has TEXT PATTERN: grep -q with a fixed string.
+has() { printf '%s' "$1" | grep -qF -- "$2"; }

@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# The sandbox seen from inside the delegated command, as root in CI: ids,
+# groups, every capability set, no_new_privs, seccomp, environment,
+# descriptors, umask, cwd, timeout.
+. "$E2E/lib.sh"
+. "$E2E/exec-lib.sh"
+need_root
+
+getent group ipctestg >/dev/null || groupadd -g 4343 ipctestg
+getent passwd ipctest >/dev/null || useradd -u 4242 -g 4343 -M -d /nonexistent -s /bin/sh ipctest
+getent group ipctest2 >/dev/null || groupadd -g 4344 ipctest2
+usermod -a -G ipctest2 ipctest
+
+rules "4242,65534.sh:allow=\"/bin/sh\"
+4242,4242.sh:allow=\"/bin/sh\"
+4242,0.sh:allow=\"/bin/sh\"
+4242,65534.caps:allow=\"/bin/sh\",IPCCAPS=\"cap_chown,cap_net_bind_service\"
+4242,0.rootcaps:allow=\"/bin/sh\",IPCCAPS=\"cap_kill\"
+4242,65534.try:allow=\"$TRY\"
+4242,65534.trynone:allow=\"$TRY\",IPCSECCOMP=\"none\"
+4242,65534.trystrict:allow=\"$TRY\",IPCSECCOMP=\"strict\"
+4242,65534.env:allow=\"/usr/bin/env\",RULEVAR=\"r v\",IPCKEEPENV=\"KEEPME\"
+4242,65534.umask:allow=\"/bin/sh\",IPCUMASK=\"077\"
+4242,65534.sleep:allow=\"/bin/sleep\",IPCTIMEOUT=\"1\"
+4242,65534.badcaps:allow=\"/bin/sh\",IPCCAPS=\"cap_nonsense\"
+4242,65534.badsec:allow=\"/bin/sh\",IPCSECCOMP=\"loose\"
+4242,65534.gid:allow=\"/bin/sh\",IPCGID=\"4344\"
+4242,65534.suid:allow=\"/bin/sh\""
+
+status='grep -E "^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):" /proc/self/status'
+z=0000000000000000
+
+run_req 4242 4343 65534 sh -c "$status"
+check "nobody: ids, groups, all caps zero, nnp, seccomp" "Uid:	65534	65534	65534	65534
+Gid:	65534	65534	65534	65534
+Groups:	65534 
+CapInh:	$z
+CapPrm:	$z
+CapEff:	$z
+CapBnd:	$z
+CapAmb:	$z
+NoNewPrivs:	1
+Seccomp:	2" "$OUT"
+check "nobody: exit 0" 0 "$RC"
+
+run_req 4242 4343 0 sh -c "$status"
+check "root target: every capability set zero too" "Uid:	0	0	0	0
+Gid:	0	0	0	0
+Groups:	0 
+CapInh:	$z
+CapPrm:	$z
+CapEff:	$z
+CapBnd:	$z
+CapAmb:	$z
+NoNewPrivs:	1
+Seccomp:	2" "$OUT"
+
+run_req 4242 4343 4242 sh -c 'id -G'
+check "target's supplementary groups from the group database" "4343 4344" "$OUT"
+
+run_req 4242 4343 65534 gid -c 'id -g; id -G'
+check "IPCGID: that gid and no other group" "4344
+4344" "$OUT"
+
+# cap_chown is bit 0, cap_net_bind_service bit 10: 0x401
+run_req 4242 4343 65534 caps -c "$status | grep Cap"
+check "IPCCAPS keeps exactly the listed bits, ambient for non-root" "CapInh:	0000000000000401
+CapPrm:	0000000000000401
+CapEff:	0000000000000401
+CapBnd:	0000000000000401
+CapAmb:	0000000000000401" "$OUT"
+
+# cap_kill is bit 5: 0x20; root gets it back from the bounding set at exec
+run_req 4242 4343 0 rootcaps -c "$status | grep -E 'Cap(Prm|Eff|Bnd)'"
+check "IPCCAPS for a root target" "CapPrm:	0000000000000020
+CapEff:	0000000000000020
+CapBnd:	0000000000000020" "$OUT"
+
+calls="clone-newuser unshare-user personality personality-query tiocsti tiocsti-hi tioclinux clone3 io_uring_setup chmod-suid fchmodat-sgid chmod-plain ptrace process_vm_readv keyctl pidfd_getfd getpid"
+run_req 4242 4343 65534 trynone $calls
+check "seccomp none: every probe behaves as unfiltered" "clone-newuser: ok
+unshare-user: ok
+personality: ok
+personality-query: ok
+tiocsti: ENOTTY
+tiocsti-hi: ENOTTY
+tioclinux: ENOTTY
+clone3: EINVAL
+io_uring_setup: EFAULT
+chmod-suid: ok
+fchmodat-sgid: ok
+chmod-plain: ok
+ptrace: ok
+process_vm_readv: ok
+keyctl: ok
+pidfd_getfd: EBADF
+getpid: ok" "$OUT"
+
+run_req 4242 4343 65534 try $calls
+check "seccomp default: denied calls fail with the documented errno" "clone-newuser: EPERM
+unshare-user: EPERM
+personality: EPERM
+personality-query: ok
+tiocsti: EPERM
+tiocsti-hi: EPERM
+tioclinux: EPERM
+clone3: ENOSYS
+io_uring_setup: ENOSYS
+chmod-suid: EPERM
+fchmodat-sgid: EPERM
+chmod-plain: ok
+ptrace: EPERM
+process_vm_readv: EPERM
+keyctl: EPERM
+pidfd_getfd: EPERM
+getpid: ok" "$OUT"
+
+run_req 4242 4343 65534 trystrict $calls
+check "seccomp strict: allow-list" "clone-newuser: EPERM
+unshare-user: EPERM
+personality: EPERM
+personality-query: ok
+tiocsti: EPERM
+tiocsti-hi: EPERM
+tioclinux: EPERM
+clone3: ENOSYS
+io_uring_setup: ENOSYS
+chmod-suid: EPERM
+fchmodat-sgid: EPERM
+chmod-plain: ok
+ptrace: EPERM
+process_vm_readv: EPERM
+keyctl: EPERM
+pidfd_getfd: EPERM
+getpid: ok" "$OUT"
+
+run_req 4242 4343 65534 try x32
+check "seccomp: a foreign ABI kills the command (SIGSYS)" "$((128 + 31))" "$RC"
+has "$ERR" "status=signal:31" && pass "audit shows the SIGSYS death" || fail "audit shows the SIGSYS death: $ERR"
+
+# The environment: exactly the allow-list, whatever the server had.
+req 65534 env >"$T_TMP/env.req"
+env -i PATH=.:/usr/bin:/bin LD_PRELOAD=/tmp/evil.so BASH_ENV=/tmp/evil FOO=foo KEEPME=kept \
+  IFS=x GCONV_PATH=/tmp 'BASH_FUNC_x%%=() { :; }' IPCREMOTEEUID=4242 IPCREMOTEEGID=4343 IPCREMOTEPID=99 \
+  PROTO=IPC IPCLOCALPATH=/run/s IPCREMOTEPATH=/tmp/c \
+  "$IPCEXEC" "$T_TMP/exec.cdb" <"$T_TMP/env.req" >"$T_TMP/env.out" 2>"$T_TMP/env.err"
+check "environment equals the allow-list" "HOME=/nonexistent
+IPCLOCALPATH=/run/s
+IPCREMOTEEGID=4343
+IPCREMOTEEUID=4242
+IPCREMOTEPATH=/tmp/c
+IPCREMOTEPID=99
+IPCREMOTEUSER=ipctest
+KEEPME=kept
+LOGNAME=nobody
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+PROTO=IPC
+RULEVAR=r v
+SHELL=/usr/sbin/nologin
+USER=nobody" "$(sort "$T_TMP/env.out")"
+
+# Descriptors: a descriptor ipcexec inherited is gone in the command.
+req 65534 sh -c 'ls /proc/self/fd | sort -n | tr "\n" " "' >"$T_TMP/fd.req"
+env -i IPCREMOTEEUID=4242 IPCREMOTEEGID=4343 "$IPCEXEC" "$T_TMP/exec.cdb" <"$T_TMP/fd.req" 7</etc/passwd 9>"$T_TMP/nine" >"$T_TMP/fd.out" 2>/dev/null
+check "only fds 0-2 reach the command (3 is ls's own)" "0 1 2 3 " "$(cat "$T_TMP/fd.out")"
+
+run_req 4242 4343 65534 sh -c 'umask; pwd'
+check "default umask 0022 and cwd /" "0022
+/" "$OUT"
+run_req 4242 4343 65534 umask -c 'umask'
+check "IPCUMASK" "0077" "$OUT"
+
+run_req 4242 4343 65534 sh -c 'ps -o sid= -p $$; echo $$'
+sid=$(echo "$OUT" | sed -n 1p | tr -d ' ')
+me=$(echo "$OUT" | sed -n 2p)
+check "command runs in its own session" "$me" "$sid"
+
+start=$(date +%s%N)
+run_req 4242 4343 65534 sleep 30
+el=$(( ($(date +%s%N) - start) / 1000000 ))
+check "IPCTIMEOUT kills the command (SIGTERM)" "$((128 + 15))" "$RC"
+[ "$el" -lt 5000 ] && pass "IPCTIMEOUT=1 acted within 5 s (${el} ms)" || fail "IPCTIMEOUT took ${el} ms"
+has "$ERR" "ipcexec: timeout " && pass "timeout is logged" || fail "timeout is logged: $ERR"
+
+run_req 4242 4343 65534 badcaps -c 'echo ran'
+check "unknown capability denies" "100" "$RC"
+check "unknown capability: nothing ran" "" "$OUT"
+has "$ERR" "reason=invalid\x20IPCCAPS" && pass "bad knob logged" || fail "bad knob logged: $ERR"
+run_req 4242 4343 65534 badsec -c 'echo ran'
+check "unknown seccomp profile denies" "100" "$RC"
+
+# A setuid binary gains nothing under no_new_privs.
+cp /usr/bin/id "$T_TMP/suid-id"
+chown root:root "$T_TMP/suid-id"
+chmod 4755 "$T_TMP/suid-id"
+run_req 4242 4343 65534 suid -c "$T_TMP/suid-id -u"
+check "setuid root binary runs as the target, not root" "65534" "$OUT"
+
+t_done
