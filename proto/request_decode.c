@@ -22,8 +22,10 @@ static enum request_status get_len(const char *buf, size_t len, size_t *pos,
     i++;
   }
   if (i == len) return REQUEST_MORE;
+  if (i == start) { *why = "empty netstring length"; return REQUEST_BAD; }
+  if (buf[start] == '0' && i - start > 1) { *why = "bad netstring length"; return REQUEST_BAD; }
   if (!scan_u64n(buf + start, i - start, max, out)) {
-    *why = i == start ? "empty netstring length" : "netstring length out of range";
+    *why = "netstring length out of range";
     return REQUEST_BAD;
   }
   *pos = i + 1;

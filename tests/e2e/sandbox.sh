@@ -6,10 +6,7 @@
 . "$E2E/exec-lib.sh"
 need_root
 
-getent group ipctestg >/dev/null || groupadd -g 4343 ipctestg
-getent passwd ipctest >/dev/null || useradd -u 4242 -g 4343 -M -d /nonexistent -s /bin/sh ipctest
-getent group ipctest2 >/dev/null || groupadd -g 4344 ipctest2
-usermod -a -G ipctest2 ipctest
+setup_users
 
 rules "4242,65534.sh:allow=\"/bin/sh\"
 4242,4242.sh:allow=\"/bin/sh\"
