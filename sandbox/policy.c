@@ -166,6 +166,4 @@ void sandbox_policy_describe(const struct sandbox_policy *p, FILE *out)
   if (!p->nkeepenv) fputs(" none", out);
   for (size_t i = 0; i < p->nkeepenv; i++) fprintf(out, "%s%s", i ? "," : " ", p->keepenv[i]);
   fprintf(out, "\nsandbox stderr: %s\n", p->errout ? "to the client" : "to the service log");
-  if (p->has_uid) fprintf(out, "sandbox uid: %u\n", p->uid);
-  if (p->has_gid) fprintf(out, "sandbox gid: %u\n", p->gid);
 }

@@ -1,13 +1,15 @@
 /* ipcexecrulescheck rules.cdb: what the exec rules do for a request from
  * $IPCREMOTEEUID/$IPCREMOTEEGID to run $IPCCOMMAND as $IPCUID (default 0),
  * using ipcexec's own lookup. With no matching rule the answer is deny:
- * ipcexec fails closed. */
+ * ipcexec fails closed. For an allowed request it then shows the sandbox
+ * ipcexec would build, from ipcexec's own decision code. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "decide.h"
 #include "die.h"
 #include "rules_check.h"
 #include "scan.h"
@@ -34,8 +36,23 @@ int main(int argc, char **argv)
   if (fd < 0) die_sys(EXIT_TEMP, "unable to read %s", argv[1]);
   r = rules_lookup_exec(fd, &who, uid, cmd, &m);
   if (r == RULES_ERROR) die_x(EXIT_TEMP, "unable to read %s: %s", argv[1], rules_strerror(errno));
-  close(fd);
   rules_check_print(stdout, r, &m, 0);
+  if (r == RULES_ALLOW && who.has_euid && who.has_egid) {
+    struct exec_caller c = { .euid = who.euid, .egid = who.egid };
+    struct exec_decision d;
+    char *args[2] = { (char *)cmd, 0 };
+    struct request req = { .uid = uid, .argc = 1, .argv = args };
+    exec_decide(&d, &c, &req, fd, false);
+    if (d.verdict == EXEC_ALLOW) {
+      printf("run as uid %u gid %u (%s)\n", d.target_uid, d.target_gid, d.target_name);
+      printf("execute %s\n", d.path ? d.path : "(looked up in the fixed PATH)");
+      sandbox_policy_describe(&d.policy, stdout);
+    } else {
+      printf("ipcexec would refuse: %s\n", d.reason);
+    }
+    exec_decision_free(&d);
+  }
+  close(fd);
   rules_match_free(&m);
   if (fflush(stdout) != 0 || ferror(stdout)) die_sys(EXIT_TEMP, "unable to write output");
   return 0;

@@ -1,0 +1,147 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "sandbox_env.h"
+#include "sandbox_policy.h"
+
+Test(env, builds_from_nothing_and_replaces)
+{
+  struct sandbox_env e;
+  sandbox_env_init(&e);
+  cr_assert_eq(e.n, 0);
+  cr_assert_null(e.v[0]);
+  cr_assert(sandbox_env_set(&e, "PATH", "/bin"));
+  cr_assert(sandbox_env_set(&e, "HOME", "/root"));
+  cr_assert(sandbox_env_set(&e, "PATH", "/usr/bin"));
+  cr_assert_eq(e.n, 2);
+  cr_assert_str_eq(e.v[0], "PATH=/usr/bin");
+  cr_assert_str_eq(e.v[1], "HOME=/root");
+  cr_assert_null(e.v[2]);
+  cr_assert_str_eq(sandbox_env_get(&e, "HOME"), "/root");
+  cr_assert_null(sandbox_env_get(&e, "HOM"));
+  cr_assert_null(sandbox_env_get(&e, "PAT"));
+  sandbox_env_free(&e);
+  cr_assert_eq(e.n, 0);
+}
+
+Test(env, refuses_bad_names_and_overflow)
+{
+  struct sandbox_env e;
+  char name[32];
+  sandbox_env_init(&e);
+  cr_assert_not(sandbox_env_set(&e, "", "x"));
+  cr_assert_not(sandbox_env_set(&e, "A=B", "x"));
+  for (int i = 0; i < SANDBOX_MAX_ENV; i++) {
+    snprintf(name, sizeof name, "V%d", i);
+    cr_assert(sandbox_env_set(&e, name, "1"));
+  }
+  cr_assert_not(sandbox_env_set(&e, "ONEMORE", "1"));
+  cr_assert(sandbox_env_set(&e, "V0", "2"), "replacing still works when full");
+  cr_assert_null(e.v[SANDBOX_MAX_ENV]);
+  sandbox_env_free(&e);
+}
+
+Test(policy, strict_defaults)
+{
+  struct sandbox_policy p;
+  sandbox_policy_init(&p);
+  cr_assert_eq(p.caps, 0);
+  cr_assert_not(p.caps_all);
+  cr_assert_eq(p.seccomp, SANDBOX_SECCOMP_DEFAULT);
+  cr_assert_eq(p.umask, 022);
+  cr_assert_eq(p.timeout, 0);
+  cr_assert(p.errout);
+  cr_assert_not(p.has_uid);
+  cr_assert_not(p.has_gid);
+  cr_assert_eq(p.nkeepenv, 0);
+}
+
+Test(policy, knobs_are_recognised)
+{
+  const char *k[] = { "IPCUID", "IPCGID", "IPCERROUT", "IPCCAPS", "IPCSECCOMP",
+    "IPCUMASK", "IPCKEEPENV", "IPCTIMEOUT" };
+  for (size_t i = 0; i < sizeof k / sizeof *k; i++) cr_assert(sandbox_is_knob(k[i]), "%s", k[i]);
+  cr_assert_not(sandbox_is_knob("PATH"));
+  cr_assert_not(sandbox_is_knob("IPCREMOTEEUID"));
+  cr_assert_not(sandbox_is_knob("ipcuid"));
+}
+
+Test(policy, valid_values)
+{
+  struct sandbox_policy p;
+  const char *why = 0;
+  sandbox_policy_init(&p);
+  cr_assert_eq(sandbox_policy_set(&p, "IPCUID", "0", &why), 1);
+  cr_assert(p.has_uid);
+  cr_assert_eq(p.uid, 0, "uid 0 is a value, not 'unset'");
+  cr_assert_eq(sandbox_policy_set(&p, "IPCGID", "4343", &why), 1);
+  cr_assert_eq(p.gid, 4343);
+  cr_assert_eq(sandbox_policy_set(&p, "IPCERROUT", "0", &why), 1);
+  cr_assert_not(p.errout);
+  cr_assert_eq(sandbox_policy_set(&p, "IPCCAPS", "cap_chown,NET_BIND_SERVICE", &why), 1);
+  cr_assert_eq(p.caps, (1u << 0) | (1u << 10));
+  cr_assert_eq(sandbox_policy_set(&p, "IPCSECCOMP", "strict", &why), 1);
+  cr_assert_eq(p.seccomp, SANDBOX_SECCOMP_STRICT);
+  cr_assert_eq(sandbox_policy_set(&p, "IPCSECCOMP", "none", &why), 1);
+  cr_assert_eq(p.seccomp, SANDBOX_SECCOMP_NONE);
+  cr_assert_eq(sandbox_policy_set(&p, "IPCUMASK", "077", &why), 1);
+  cr_assert_eq(p.umask, 077);
+  cr_assert_eq(sandbox_policy_set(&p, "IPCTIMEOUT", "30", &why), 1);
+  cr_assert_eq(p.timeout, 30);
+  cr_assert_eq(sandbox_policy_set(&p, "IPCKEEPENV", "TERM,LANG,LC_ALL", &why), 1);
+  cr_assert_eq(p.nkeepenv, 3);
+  cr_assert_str_eq(p.keepenv[2], "LC_ALL");
+  cr_assert_eq(sandbox_policy_set(&p, "IPCCAPS", "", &why), 1);
+  cr_assert_eq(p.caps, 0);
+  cr_assert_eq(sandbox_policy_set(&p, "IPCCAPS", "all", &why), 1);
+  cr_assert(p.caps_all);
+  cr_assert_eq(p.caps & 1, 1);
+  cr_assert_eq(sandbox_policy_set(&p, "FOO", "bar", &why), 0, "not a knob");
+}
+
+Test(policy, invalid_values_are_errors_not_defaults)
+{
+  struct bad { const char *name, *value; } bad[] = {
+    { "IPCUID", "-1" }, { "IPCUID", "4294967295" }, { "IPCUID", "root" }, { "IPCUID", "" },
+    { "IPCGID", "01" }, { "IPCERROUT", "yes" }, { "IPCERROUT", "" },
+    { "IPCCAPS", "cap_nonsense" }, { "IPCCAPS", "cap_chown," }, { "IPCCAPS", ",cap_chown" },
+    { "IPCCAPS", "cap_chown,,cap_kill" }, { "IPCSECCOMP", "loose" }, { "IPCSECCOMP", "" },
+    { "IPCSECCOMP", "DEFAULT" }, { "IPCUMASK", "8" }, { "IPCUMASK", "01777" }, { "IPCUMASK", "" },
+    { "IPCTIMEOUT", "-5" }, { "IPCTIMEOUT", "1e3" }, { "IPCTIMEOUT", "99999999999" },
+    { "IPCKEEPENV", "1BAD" }, { "IPCKEEPENV", "A-B" }, { "IPCKEEPENV", "A," }, { "IPCKEEPENV", "A=B" },
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    struct sandbox_policy p;
+    const char *why = 0;
+    sandbox_policy_init(&p);
+    cr_assert_eq(sandbox_policy_set(&p, bad[i].name, bad[i].value, &why), -1,
+        "%s=\"%s\" accepted", bad[i].name, bad[i].value);
+    cr_assert_not_null(why);
+    cr_assert_not_null(strstr(why, bad[i].name), "message names the knob: %s", why);
+  }
+}
+
+Test(policy, describe_shows_the_effective_sandbox)
+{
+  struct sandbox_policy p;
+  const char *why;
+  char *text = 0;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  sandbox_policy_init(&p);
+  sandbox_policy_set(&p, "IPCCAPS", "cap_kill", &why);
+  sandbox_policy_set(&p, "IPCTIMEOUT", "5", &why);
+  sandbox_policy_describe(&p, f);
+  fclose(f);
+  cr_assert_str_eq(text,
+      "sandbox capabilities: cap_kill\n"
+      "sandbox seccomp: default\n"
+      "sandbox no_new_privs: yes\n"
+      "sandbox umask: 0022\n"
+      "sandbox timeout: 5s\n"
+      "sandbox keep environment: none\n"
+      "sandbox stderr: to the client\n");
+  free(text);
+}
