@@ -31,6 +31,7 @@ static void add(struct line *l, const char *s)
 
 /* One write per message, so that concurrent children never interleave
  * within a log line. */
+__attribute__((format(printf, 3, 0)))
 static void emit(const char *label, int err, const char *fmt, va_list ap)
 {
   struct line l = { .n = 0 };
