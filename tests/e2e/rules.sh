@@ -170,15 +170,21 @@ IPCREMOTEEUID=5 IPCREMOTEEGID=5 run "$CHECK" t.cdb
 check "0.70 cdb: default allows connections" "0 default:
 allow connection" "$RC $OUT"
 { cdbrec 1000.100,0.ls '=/bin/ls\0+X=1\0'; cdbrec ,0.id ''; cdbrec '' 'D\0'; echo; } | cdb -c te.cdb
+# With both ids the exec checker goes on to describe ipcexec's sandbox
+# (tested with ipcexec); here only the rules part, up to the verdict, counts.
+verdict() { printf '%s\n' "$1" | sed '/^\(allow\|deny\) connection$/q'; }
 IPCREMOTEEUID=1000 IPCREMOTEEGID=100 IPCCOMMAND=ls run "$ECHECK" te.cdb
+OUT=$(verdict "$OUT")
 check "0.70 exec cdb: path" "0 rule 1000.100,0.ls:
 execute /bin/ls
 set environment variable X=1
 allow connection" "$RC $OUT"
 IPCREMOTEEUID=1000 IPCREMOTEEGID=100 IPCUID=0 IPCCOMMAND=id run "$ECHECK" te.cdb
+OUT=$(verdict "$OUT")
 check "0.70 exec cdb: ,UID.CMD" "0 rule ,0.id:
 allow connection" "$RC $OUT"
 IPCREMOTEEUID=1000 IPCREMOTEEGID=100 IPCUID=1 IPCCOMMAND=id run "$ECHECK" te.cdb
+OUT=$(verdict "$OUT")
 check "0.70 exec cdb: empty key" "0 rule :
 deny connection" "$RC $OUT"
 
