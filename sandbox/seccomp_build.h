@@ -1,0 +1,15 @@
+/* Building the seccomp profiles with libseccomp. Used at compile time by
+ * gen_seccomp, which embeds the result; never on the request path. */
+#ifndef SANDBOX_SECCOMP_BUILD_H
+#define SANDBOX_SECCOMP_BUILD_H
+
+#include <seccomp.h>
+
+#include "sandbox_policy.h"
+
+/* A filter context for profile, or NULL (also for SANDBOX_SECCOMP_NONE). */
+scmp_filter_ctx sandbox_seccomp_build(enum sandbox_seccomp profile);
+scmp_filter_ctx sandbox_seccomp_build_default(void);
+scmp_filter_ctx sandbox_seccomp_build_strict(void);
+
+#endif
