@@ -79,7 +79,7 @@ static size_t mutate(uint8_t *b, size_t len, const struct seed *other)
           size_t from = below(len), n = 1 + below(len - from);
           if (n > MAXLEN - len) n = MAXLEN - len;
           memmove(b + at + n, b + at, len - at);
-          memcpy(b + at, b + from + (from >= at ? n : 0), n);
+          memmove(b + at, b + from + (from >= at ? n : 0), n);
           len += n;
         }
         break;
