@@ -59,12 +59,34 @@ static bool set_num(struct exec_decision *d, const char *name, uint64_t v)
   return set_env(d, name, num);
 }
 
+/* A variable an attached-mode client offers is admitted only if it is one
+ * of the few that describe the caller's terminal and locale, the rule's
+ * IPCKEEPENV names it, and its value is short and plain: no control
+ * characters, no slash (TERM=../../x would pick a terminfo file). */
+static bool client_var_ok(const struct sandbox_policy *p, const char *name, const char *value)
+{
+  bool kept = false;
+  size_t len = strlen(value);
+  if (strcmp(name, "TERM") && strcmp(name, "LANG") && strcmp(name, "COLORTERM") &&
+      strncmp(name, "LC_", 3))
+    return false;
+  for (size_t i = 0; i < p->nkeepenv; i++)
+    if (!strcmp(p->keepenv[i], name)) kept = true;
+  if (!kept || len == 0 || len > 128) return false;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char ch = (unsigned char)value[i];
+    if (ch < 33 || ch > 126 || ch == '/' || ch == '\\') return false;
+  }
+  return true;
+}
+
 /* The command's environment, from nothing: the target's basics and a fixed
- * PATH, what the rule keeps from the server's environment, the rule's own
+ * PATH, what the rule keeps from the server's environment (or, for the
+ * terminal and locale, from an attached-mode client), the rule's own
  * variables, and last the server-set caller identity, which nothing may
  * override. */
 static bool build_env(struct exec_decision *d, const struct exec_caller *c,
-    const struct passwd *target)
+    const struct request *req, const struct passwd *target)
 {
   const char *v;
 
@@ -75,6 +97,15 @@ static bool build_env(struct exec_decision *d, const struct exec_caller *c,
   for (size_t i = 0; i < d->policy.nkeepenv; i++) {
     v = getenv(d->policy.keepenv[i]);
     if (v && !set_env(d, d->policy.keepenv[i], v)) return false;
+  }
+  for (size_t i = 0; req->envp && req->envp[i]; i++) {
+    char name[64];
+    const char *eq = strchr(req->envp[i], '=');
+    size_t n = (size_t)(eq - req->envp[i]);
+    if (n >= sizeof name) continue;
+    memcpy(name, req->envp[i], n);
+    name[n] = 0;
+    if (client_var_ok(&d->policy, name, eq + 1) && !set_env(d, name, eq + 1)) return false;
   }
   for (size_t i = 0; i < d->match.nitems; i++) {
     const struct rules_item *it = &d->match.items[i];
@@ -160,7 +191,7 @@ void exec_decide(struct exec_decision *d, const struct exec_caller *c,
     d->path = 0;   /* looked up in SANDBOX_PATH only */
   }
 
-  if (!build_env(d, c, pw)) return;
+  if (!build_env(d, c, req, pw)) return;
   d->verdict = EXEC_ALLOW;
   d->exitcode = 0;
   d->reason = "allowed by rule";

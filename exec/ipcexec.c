@@ -23,6 +23,7 @@ static void log_decision(const struct exec_decision *d, const struct exec_caller
   struct audit a;
   audit_begin(&a, d->verdict == EXEC_ALLOW ? "ok" : "deny", c->euid, c->egid, req->uid, d->cmd);
   audit_str(&a, "decision", d->verdict == EXEC_ALLOW ? "allow" : d->verdict == EXEC_DENY ? "deny" : "error");
+  audit_str(&a, "mode", req->extended ? "attached" : "0.70");
   audit_num(&a, "caller_uid", c->euid);
   audit_num(&a, "caller_gid", c->egid);
   if (c->has_pid) audit_num(&a, "caller_pid", c->pid);
@@ -85,6 +86,7 @@ int main(int argc, char **argv)
     if (caller.has_pid) audit_num(&a, "caller_pid", caller.pid);
     audit_str(&a, "reason", why ? why : "bad request");
     audit_emit(&a);
+    if (req.extended) exec_send_status(0, 'F', 0);
     die_x(111, "bad ipc request: %s", why ? why : "malformed");
   }
 
@@ -95,7 +97,10 @@ int main(int argc, char **argv)
   log_decision(&d, &caller, &req);
   if (d.verdict != EXEC_ALLOW) {
     if (d.verdict == EXEC_ERROR) warn_x("%s", d.reason);
+    /* An attached client learns only "denied" or "failed": the reason,
+     * which may say something about policy, stays in the log. */
+    if (req.extended) exec_send_status(0, d.verdict == EXEC_DENY ? 'D' : 'F', 0);
     _exit(d.exitcode);
   }
-  _exit(exec_run(&d, &caller));
+  _exit(exec_run(&d, &caller, &req));
 }

@@ -2,13 +2,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "attach.h"
 #include "audit.h"
+#include "buf.h"
 #include "die.h"
 #include "fd.h"
 #include "sandbox.h"
@@ -20,8 +26,9 @@ static long long now_us(void)
   return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* The child: fds 0 and 1 are the socket, 2 the log. Never returns. */
-static void child(struct exec_decision *d, int report)
+/* The child. In 0.70 mode fds 0 and 1 are the socket and 2 the log; in
+ * attached mode 0-2 become the caller's own descriptors. Never returns. */
+static void child(struct exec_decision *d, const struct request *req, int report)
 {
   struct sandbox_plan plan = {
     .policy = &d->policy, .ids = &d->ids, .envp = d->env.v,
@@ -31,75 +38,103 @@ static void child(struct exec_decision *d, int report)
   char msg[512];
   int err;
 
-  if (dup3(report, 3, O_CLOEXEC) < 0 && report != 3) _exit(111);
-  if (d->policy.errout && dup2(1, 2) < 0) _exit(111);
+  if (report != 3 && dup3(report, 3, O_CLOEXEC) < 0) _exit(111);
+  if (req->extended) {
+    for (int i = 0; i < 3; i++)
+      if (dup2(req->fds[i], i) < 0) _exit(111);
+  } else if (d->policy.errout && dup2(1, 2) < 0) {
+    _exit(111);
+  }
   sandbox_exec(&plan, &why);
   err = errno;
   /* Tell the supervisor what failed; it owns the log line. */
-  {
-    size_t n = strlen(why), e = strlen(strerror(err));
-    if (n > 400) n = 400;
-    if (e > 100) e = 100;
-    memcpy(msg, why, n);
-    memcpy(msg + n, ": ", 2);
-    memcpy(msg + n + 2, strerror(err), e);
-    fd_write_all(3, msg, n + 2 + e);
-  }
+  snprintf(msg, sizeof msg, "%s: %s", why, strerror(err));
+  fd_write_all(3, msg, strlen(msg));
   _exit(111);
 }
 
-/* Waits for pid until deadline_us (0: forever). 1 reaped, 0 timed out. */
-static int wait_until(pid_t pid, int *status, long long deadline_us, const sigset_t *chld)
+void exec_send_status(int sock, char kind, int value)
 {
-  for (;;) {
-    pid_t r = waitpid(pid, status, WNOHANG);
-    if (r == pid) return 1;
-    if (r < 0 && errno != EINTR) return 1;
-    if (deadline_us) {
-      long long left = deadline_us - now_us();
-      struct timespec ts;
-      if (left <= 0) return 0;
-      ts.tv_sec = left / 1000000;
-      ts.tv_nsec = (left % 1000000) * 1000;
-      sigtimedwait(chld, 0, &ts);
-    } else {
-      sigwaitinfo(chld, 0);
+  struct buf b = BUF_ZERO;
+  if (attach_encode_status(&b, kind, value)) {
+    size_t off = 0;
+    while (off < b.len) {
+      ssize_t w = send(sock, b.s + off, b.len - off, MSG_NOSIGNAL);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) break;
+      off += (size_t)w;
     }
+  }
+  buf_free(&b);
+}
+
+/* The client's side of the socket, in attached mode: signal requests, or
+ * the end of the stream when the client is gone. Returns false once the
+ * client is gone or misbehaves; true while it may still speak. */
+static bool client_input(int sock, pid_t pid, char *in, size_t *inlen)
+{
+  ssize_t n = recv(sock, in + *inlen, ATTACH_MAX_MSG * 4 - *inlen, MSG_DONTWAIT);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (n <= 0) return false;
+  *inlen += (size_t)n;
+  for (;;) {
+    char kind;
+    int value;
+    size_t used;
+    enum request_status st = attach_parse_msg(in, *inlen, &kind, &value, &used);
+    if (st == REQUEST_MORE) return *inlen < ATTACH_MAX_MSG * 4;
+    if (st == REQUEST_BAD || kind != 'K' || !attach_signal_allowed(value)) {
+      warn_x("ignoring a malformed message from the client");
+      return false;
+    }
+    kill(-pid, value);
+    memmove(in, in + used, *inlen - used);
+    *inlen -= used;
   }
 }
 
-int exec_run(struct exec_decision *d, const struct exec_caller *c)
+int exec_run(struct exec_decision *d, const struct exec_caller *c, struct request *req)
 {
-  int pipefd[2];
+  int pipefd[2], sfd, status = 0, code;
   sigset_t chld, old;
-  long long start = now_us();
-  int status = 0, code;
-  pid_t pid;
-  char msg[520];
+  long long start = now_us(), stop_at, kill_at = 0;
+  bool reaped = false, listening = req->extended, termed = false;
+  char msg[520], in[ATTACH_MAX_MSG * 4];
+  size_t inlen = 0;
   ssize_t got;
+  pid_t pid;
   struct audit a;
 
-  /* SIGCHLD stays blocked in the supervisor so that waiting can have a
-   * deadline; the child resets its mask before execve. */
+  /* SIGCHLD is taken through a signalfd, so that one poll waits for the
+   * command, the client and the deadline together. */
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, &old);
+  sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) die_sys(111, "unable to create signalfd");
 
   if (pipe2(pipefd, O_CLOEXEC) < 0) die_sys(111, "unable to create pipe");
   pid = fork();
   if (pid < 0) die_sys(111, "unable to fork");
   if (pid == 0) {
     close(pipefd[0]);
-    child(d, pipefd[1]);
+    close(sfd);
+    child(d, req, pipefd[1]);
   }
   close(pipefd[1]);
 
-  /* The supervisor lets go of the socket, so that the client sees EOF
-   * exactly when the command (and whatever it left behind) is done. */
+  /* The supervisor lets go of what the command now owns: the caller's
+   * descriptors in attached mode; in 0.70 mode the socket itself, so that
+   * the client sees EOF exactly when the command is done. */
+  for (int i = 0; i < 3; i++)
+    if (req->fds[i] >= 0) {
+      close(req->fds[i]);
+      req->fds[i] = -1;
+    }
   {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0) {
-      dup2(null, 0);
+      if (!req->extended) dup2(null, 0);
       dup2(null, 1);
       if (null > 2) close(null);
     }
@@ -108,29 +143,66 @@ int exec_run(struct exec_decision *d, const struct exec_caller *c)
   do got = read(pipefd[0], msg, sizeof msg - 1);
   while (got < 0 && errno == EINTR);
   close(pipefd[0]);
-
   if (got > 0) {
     msg[got] = 0;
-    wait_until(pid, &status, 0, &chld);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+      ;
     audit_begin(&a, "fail", c->euid, c->egid, d->target_uid, d->cmd);
     audit_str(&a, "error", msg);
     audit_emit(&a);
+    if (req->extended) exec_send_status(0, 'F', 0);
     return 111;
   }
 
-  if (!wait_until(pid, &status, d->policy.timeout ? start + (long long)d->policy.timeout * 1000000 : 0, &chld)) {
-    /* The whole session: the command and anything it started. */
-    kill(-pid, SIGTERM);
-    kill(pid, SIGTERM);
-    if (!wait_until(pid, &status, now_us() + SANDBOX_KILL_GRACE * 1000000LL, &chld)) {
+  stop_at = d->policy.timeout ? start + (long long)d->policy.timeout * 1000000 : 0;
+  while (!reaped) {
+    struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = 0, .events = POLLIN } };
+    long long next = kill_at ? kill_at : stop_at, now = now_us();
+    int timeout = -1, r;
+
+    if (next) timeout = next > now ? (int)((next - now + 999) / 1000) : 0;
+    r = poll(p, listening ? 2 : 1, timeout);
+    if (r < 0 && errno != EINTR) die_sys(111, "unable to poll");
+    if (r > 0 && (p[0].revents & POLLIN)) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) > 0)
+        ;
+    }
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      reaped = true;
+      break;
+    }
+    if (listening && r > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      if (!client_input(0, pid, in, &inlen)) {
+        /* The client went away: nothing may keep running on its
+         * descriptors. SIGTERM now, SIGKILL after the grace period. */
+        listening = false;
+        if (!termed) {
+          kill(-pid, SIGTERM);
+          kill(pid, SIGTERM);
+          termed = true;
+          kill_at = now_us() + SANDBOX_KILL_GRACE * 1000000LL;
+        }
+      }
+    }
+    now = now_us();
+    if (kill_at && now >= kill_at) {
       kill(-pid, SIGKILL);
       kill(pid, SIGKILL);
-      wait_until(pid, &status, 0, &chld);
+      kill_at = 0;
+      stop_at = 0;
+    } else if (stop_at && now >= stop_at && !termed) {
+      kill(-pid, SIGTERM);
+      kill(pid, SIGTERM);
+      termed = true;
+      stop_at = 0;
+      kill_at = now + SANDBOX_KILL_GRACE * 1000000LL;
+      audit_begin(&a, "timeout", c->euid, c->egid, d->target_uid, d->cmd);
+      audit_num(&a, "timeout_s", d->policy.timeout);
+      audit_emit(&a);
     }
-    audit_begin(&a, "timeout", c->euid, c->egid, d->target_uid, d->cmd);
-    audit_num(&a, "timeout_s", d->policy.timeout);
-    audit_emit(&a);
   }
+  close(sfd);
 
   audit_begin(&a, "end", c->euid, c->egid, d->target_uid, d->cmd);
   audit_num(&a, "pid", (uint64_t)pid);
@@ -139,14 +211,17 @@ int exec_run(struct exec_decision *d, const struct exec_caller *c)
     snprintf(st, sizeof st, "exit:%d", WEXITSTATUS(status));
     audit_str(&a, "status", st);
     code = WEXITSTATUS(status);
+    if (req->extended) exec_send_status(0, 'E', code);
   } else if (WIFSIGNALED(status)) {
     char st[32];
     snprintf(st, sizeof st, "signal:%d", WTERMSIG(status));
     audit_str(&a, "status", st);
     code = 128 + WTERMSIG(status);
+    if (req->extended) exec_send_status(0, 'S', WTERMSIG(status));
   } else {
     audit_str(&a, "status", "unknown");
     code = 111;
+    if (req->extended) exec_send_status(0, 'F', 0);
   }
   {
     long long us = now_us() - start;

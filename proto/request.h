@@ -49,6 +49,13 @@ struct request {
   char *args;           /* argslen bytes, each argument NUL-terminated */
   size_t argslen;
   char **argv;          /* argc + 1 pointers into args, NULL-terminated */
+  /* Attached mode (see attach.h): the caller's fds 0-2 and environment.
+   * extended stays set on a refused request once the magic was seen. */
+  bool extended;
+  int fds[3];           /* -1 when not extended */
+  uint32_t envc;
+  char *envbuf;
+  char **envp;          /* envc + 1 pointers into envbuf, NULL-terminated */
 };
 
 /* Parses the header at the start of buf[0..len). REQUEST_MORE while it is
@@ -64,12 +71,18 @@ enum request_status request_parse(const char *buf, size_t len,
     struct request *r, size_t *consumed, const char **why);
 
 /* Reads exactly one request from fd, never a byte beyond it (the rest is
- * the command's stdin), giving up after timeout_ms in total. Returns
- * REQUEST_OK, or REQUEST_BAD with *why set (also for I/O errors, EOF and
- * the deadline). */
+ * the command's stdin), giving up after timeout_ms in total. Accepts the
+ * 0.70 request and the attached-mode one (attach.h), whose descriptors it
+ * receives into r->fds. Returns REQUEST_OK, or REQUEST_BAD with *why set
+ * (also for I/O errors, EOF and the deadline); a refused request leaves no
+ * received descriptor open. */
 enum request_status request_read(int fd, struct request *r, int timeout_ms,
     const char **why);
 
+/* An empty request: nothing allocated, no descriptors. */
+void request_init(struct request *r);
+
+/* Frees what request_parse/request_read allocated; closes r->fds. */
 void request_free(struct request *r);
 
 /* Appends the encoded request to out; returns false on

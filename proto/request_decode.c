@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "attach.h"
 #include "scan.h"
 
 /* Reads the netstring length "DIGITS:" at buf[*pos]. Canonical decimal,
@@ -86,7 +87,7 @@ enum request_status request_parse(const char *buf, size_t len,
   const char *args;
   size_t nuls = 0, i;
 
-  memset(r, 0, sizeof *r);
+  request_init(r);
   st = request_parse_header(buf, len, &h, why);
   if (st != REQUEST_OK) return st;
   if (len < h.total) return REQUEST_MORE;
@@ -122,12 +123,24 @@ enum request_status request_parse(const char *buf, size_t len,
   return REQUEST_OK;
 }
 
+void request_init(struct request *r)
+{
+  memset(r, 0, sizeof *r);
+  r->fds[0] = r->fds[1] = r->fds[2] = -1;
+}
+
 void request_free(struct request *r)
 {
   free(r->args);
   free(r->argv);
-  r->args = 0;
-  r->argv = 0;
+  free(r->envbuf);
+  free(r->envp);
+  r->args = r->envbuf = 0;
+  r->argv = r->envp = 0;
+  for (int i = 0; i < 3; i++) {
+    if (r->fds[i] >= 0) close(r->fds[i]);
+    r->fds[i] = -1;
+  }
 }
 
 static long long now_ms(void)
@@ -156,81 +169,196 @@ static int wait_readable(int fd, long long deadline, int *hup)
   }
 }
 
-enum request_status request_read(int fd, struct request *r, int timeout_ms,
-    const char **why)
+/* Receives the first byte, and any descriptors sent with it. */
+static ssize_t first_byte(int fd, char *c, int fds[], size_t *nfds, bool *trunc, bool *sock)
 {
-  char head[REQUEST_MAX_HEADER];
-  size_t have = 0, prev = 0;
-  struct request_header h;
-  enum request_status st;
-  long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : REQUEST_DEFAULT_TIMEOUT_MS);
-  int peek = 1;
-  char *whole;
-  size_t got, consumed;
+  char cbuf[CMSG_SPACE(4 * sizeof(int))];
+  struct iovec iov = { c, 1 };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  ssize_t n;
 
-  memset(r, 0, sizeof *r);
-  /* Phase 1: the header. On a socket, peek so that nothing is consumed yet;
-   * elsewhere (a pipe in tests) read it a byte at a time. Either way no
-   * byte after the request is taken from the command's stdin. */
-  for (;;) {
+  *nfds = 0;
+  *trunc = false;
+  n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  if (n < 0 && errno == ENOTSOCK) {
+    *sock = false;
+    return read(fd, c, 1);
+  }
+  if (n < 0) return n;
+  *trunc = (msg.msg_flags & MSG_CTRUNC) != 0;
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
+    size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < k; i++) {
+      int got;
+      memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof got);
+      if (*nfds < 4) fds[(*nfds)++] = got;
+      else close(got);
+    }
+  }
+  return n;
+}
+
+static void close_all(int fds[], size_t n)
+{
+  for (size_t i = 0; i < n; i++) close(fds[i]);
+}
+
+/* Reads into buf[*have..want) from fd, a byte at a time (pipe) or by
+ * peeking (socket: then buf[skip..] mirrors what is queued). */
+static enum request_status fill(int fd, bool peek, char *buf, size_t skip,
+    size_t *have, size_t max, size_t *prev, long long deadline, const char **why)
+{
+  ssize_t n;
+  int hup;
+  int w = wait_readable(fd, deadline, &hup);
+  if (w == 0) { *why = "timed out reading request"; return REQUEST_BAD; }
+  if (w < 0) { *why = "unable to read request"; return REQUEST_BAD; }
+  if (peek) n = recv(fd, buf + skip, max - skip, MSG_PEEK | MSG_DONTWAIT);
+  else n = read(fd, buf + *have, 1);
+  if (n < 0) {
+    if (errno == EINTR || errno == EAGAIN) return REQUEST_MORE;
+    *why = "unable to read request";
+    return REQUEST_BAD;
+  }
+  if (n == 0) { *why = "request truncated"; return REQUEST_BAD; }
+  *have = peek ? skip + (size_t)n : *have + (size_t)n;
+  /* A peek never sees EOF while bytes are queued: without this, a peer
+   * that sends half a header and closes would hold us until the deadline.
+   * The caller checks for a complete header first. */
+  if (peek && hup && *have == *prev) { *why = "request truncated"; return REQUEST_BAD; }
+  if (peek && *have == *prev) {
+    /* Only a partial header is queued and poll keeps saying readable:
+     * a short sleep bounds the cost of a peer that trickles bytes. */
+    struct timespec ts = { 0, 2 * 1000 * 1000 };
+    nanosleep(&ts, 0);
+  }
+  *prev = *have;
+  return REQUEST_OK;
+}
+
+/* Reads exactly len bytes. */
+static enum request_status read_exact(int fd, char *buf, size_t len, long long deadline, const char **why)
+{
+  size_t got = 0;
+  while (got < len) {
     ssize_t n;
     int hup;
     int w = wait_readable(fd, deadline, &hup);
-    if (w == 0) { *why = "timed out reading request"; return REQUEST_BAD; }
-    if (w < 0) { *why = "unable to read request"; return REQUEST_BAD; }
-    if (peek) {
-      n = recv(fd, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
-      if (n < 0 && errno == ENOTSOCK) { peek = 0; continue; }
-    } else {
-      n = read(fd, head + have, 1);
-    }
+    if (w <= 0) { *why = w ? "unable to read request" : "timed out reading request"; return REQUEST_BAD; }
+    n = read(fd, buf + got, len - got);
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
       *why = "unable to read request";
       return REQUEST_BAD;
     }
     if (n == 0) { *why = "request truncated"; return REQUEST_BAD; }
-    have = peek ? (size_t)n : have + (size_t)n;
-    st = request_parse_header(head, have, &h, why);
-    if (st == REQUEST_BAD) return REQUEST_BAD;
-    if (st == REQUEST_OK) break;
-    if (have == sizeof head) { *why = "bad request header"; return REQUEST_BAD; }
-    /* A peek never sees EOF while bytes are queued: without this, a peer
-     * that sends half a header and closes would hold us until the deadline. */
-    if (peek && hup) { *why = "request truncated"; return REQUEST_BAD; }
-    if (peek && have == prev) {
-      /* Only a partial header is queued and poll keeps saying readable:
-       * a short sleep bounds the cost of a peer that trickles bytes. */
-      struct timespec ts = { 0, 2 * 1000 * 1000 };
-      nanosleep(&ts, 0);
+    got += (size_t)n;
+  }
+  return REQUEST_OK;
+}
+
+enum request_status request_read(int fd, struct request *r, int timeout_ms,
+    const char **why)
+{
+  /* the magic byte and the version, then the 0.70 header */
+  char head[1 + 4 + REQUEST_MAX_HEADER];
+  size_t have, prev = 0, skip, nfds, consumed;
+  struct request_header h;
+  enum request_status st;
+  long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : REQUEST_DEFAULT_TIMEOUT_MS);
+  bool peek = true, trunc, ext;
+  int fds[4];
+  char *whole;
+
+  request_init(r);
+  *why = 0;
+
+  /* Phase 0: the first byte, received with any descriptors sent with it.
+   * Only the attached-mode magic may carry descriptors, exactly three. */
+  for (;;) {
+    int hup;
+    ssize_t n;
+    int w = wait_readable(fd, deadline, &hup);
+    if (w == 0) { *why = "timed out reading request"; return REQUEST_BAD; }
+    if (w < 0) { *why = "unable to read request"; return REQUEST_BAD; }
+    n = first_byte(fd, head, fds, &nfds, &trunc, &peek);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) { *why = "unable to read request"; return REQUEST_BAD; }
+    if (n == 0) { *why = "request truncated"; return REQUEST_BAD; }
+    break;
+  }
+  ext = head[0] == ATTACH_MAGIC;
+  if (trunc || nfds != (ext ? 3u : 0u)) {
+    close_all(fds, nfds);
+    *why = ext ? "attached request needs exactly three descriptors" : "unexpected descriptors";
+    return REQUEST_BAD;
+  }
+  /* Known from here on, so that a refusal can be answered in kind. */
+  r->extended = ext;
+  skip = ext ? 1 + strlen(ATTACH_VERSION) : 0;
+  have = 1;
+
+  /* Phase 1: the header, peeked on a socket so that nothing after the
+   * request is consumed; read a byte at a time elsewhere (a pipe). */
+  for (;;) {
+    if (ext && have > 1 && memcmp(head + 1, ATTACH_VERSION, have - 1 < skip - 1 ? have - 1 : skip - 1)) {
+      *why = "unsupported attached request version";
+      st = REQUEST_BAD;
+      goto fail;
     }
-    prev = have;
+    if (have > skip) {
+      st = request_parse_header(head + skip, have - skip, &h, why);
+      if (st == REQUEST_BAD) goto fail;
+      if (st == REQUEST_OK) break;
+    }
+    if (have == sizeof head) { *why = "bad request header"; st = REQUEST_BAD; goto fail; }
+    st = fill(fd, peek, head, 1, &have, sizeof head, &prev, deadline, why);
+    if (st == REQUEST_BAD) goto fail;
   }
 
   /* Phase 2: the whole request, now that its size is known and bounded. */
-  whole = malloc(h.total);
-  if (!whole) { *why = "out of memory"; return REQUEST_BAD; }
-  got = 0;
-  if (!peek) {
-    memcpy(whole, head, have);
-    got = have;
-  }
-  while (got < h.total) {
-    ssize_t n;
-    int hup;
-    int w = wait_readable(fd, deadline, &hup);
-    if (w <= 0) { free(whole); *why = w ? "unable to read request" : "timed out reading request"; return REQUEST_BAD; }
-    n = read(fd, whole + got, h.total - got);
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
-      free(whole);
-      *why = "unable to read request";
-      return REQUEST_BAD;
-    }
-    if (n == 0) { free(whole); *why = "request truncated"; return REQUEST_BAD; }
-    got += (size_t)n;
-  }
-  st = request_parse(whole, h.total, r, &consumed, why);
+  whole = malloc(skip + h.total);
+  if (!whole) { *why = "out of memory"; st = REQUEST_BAD; goto fail; }
+  consumed = peek ? 1 : have;
+  memcpy(whole, head, consumed);
+  st = read_exact(fd, whole + consumed, skip + h.total - consumed, deadline, why);
+  if (st == REQUEST_OK) st = request_parse(whole + skip, h.total, r, &consumed, why);
+  r->extended = ext;
   free(whole);
-  return st == REQUEST_OK ? REQUEST_OK : REQUEST_BAD;
+  if (st != REQUEST_OK) { st = REQUEST_BAD; goto fail; }
+
+  /* Phase 3 (attached mode): the environment the client offers. */
+  if (ext) {
+    char env[64 + ATTACH_MAX_ENVLEN];
+    size_t got = 0;
+    prev = 0;
+    for (;;) {
+      size_t used;
+      st = got ? attach_parse_env(env, got, r, &used, why) : REQUEST_MORE;
+      if (st == REQUEST_BAD) goto fail_req;
+      if (st == REQUEST_OK) {
+        if (peek) {
+          char *sink = malloc(used);
+          if (!sink) { *why = "out of memory"; goto fail_req; }
+          st = read_exact(fd, sink, used, deadline, why);
+          free(sink);
+          if (st != REQUEST_OK) goto fail_req;
+        }
+        break;
+      }
+      if (got == sizeof env) { *why = "bad environment in request"; goto fail_req; }
+      st = fill(fd, peek, env, 0, &got, sizeof env, &prev, deadline, why);
+      if (st == REQUEST_BAD) goto fail_req;
+    }
+    r->extended = true;
+    memcpy(r->fds, fds, sizeof r->fds);
+  }
+  return REQUEST_OK;
+
+fail_req:
+  request_free(r);
+fail:
+  close_all(fds, nfds);
+  return REQUEST_BAD;
 }
