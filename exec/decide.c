@@ -15,6 +15,8 @@ bool exec_caller_from_env(struct exec_caller *c)
   if (!scan_id(getenv("IPCREMOTEEUID"), &c->euid)) return false;
   if (!scan_id(getenv("IPCREMOTEEGID"), &c->egid)) return false;
   c->has_pid = pid && scan_id(pid, &c->pid);
+  c->localpath = getenv("IPCLOCALPATH");
+  c->remotepath = getenv("IPCREMOTEPATH");
   return true;
 }
 
@@ -113,10 +115,8 @@ static bool build_env(struct exec_decision *d, const struct exec_caller *c,
       return false;
   }
   if (!set_env(d, "PROTO", "IPC")) return false;
-  v = getenv("IPCLOCALPATH");
-  if (!set_env(d, "IPCLOCALPATH", v ? v : "")) return false;
-  v = getenv("IPCREMOTEPATH");
-  if (!set_env(d, "IPCREMOTEPATH", v ? v : "")) return false;
+  if (!set_env(d, "IPCLOCALPATH", c->localpath ? c->localpath : "")) return false;
+  if (!set_env(d, "IPCREMOTEPATH", c->remotepath ? c->remotepath : "")) return false;
   if (!set_num(d, "IPCREMOTEEUID", c->euid) || !set_num(d, "IPCREMOTEEGID", c->egid)) return false;
   if (c->has_pid && !set_num(d, "IPCREMOTEPID", c->pid)) return false;
   if (d->caller_name[0] && !set_env(d, "IPCREMOTEUSER", d->caller_name)) return false;

@@ -19,6 +19,8 @@ struct exec_caller {
   uint32_t euid, egid;
   bool has_pid;
   uint32_t pid;
+  const char *localpath;        /* $IPCLOCALPATH for the command, or NULL */
+  const char *remotepath;       /* $IPCREMOTEPATH (client-chosen), or NULL */
 };
 
 struct exec_decision {
@@ -38,8 +40,9 @@ struct exec_decision {
   struct sandbox_ids ids;
 };
 
-/* Reads $IPCREMOTEEUID, $IPCREMOTEEGID (both required, canonical) and
- * $IPCREMOTEPID (optional). False when the identity is missing or bad. */
+/* Reads $IPCREMOTEEUID, $IPCREMOTEEGID (both required, canonical),
+ * $IPCREMOTEPID, $IPCLOCALPATH and $IPCREMOTEPATH (optional). False when
+ * the identity is missing or bad. */
 bool exec_caller_from_env(struct exec_caller *c);
 
 /* Decides. rulesfd is the open exec rules cdb. check_owner: refuse a cdb

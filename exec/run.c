@@ -28,7 +28,7 @@ static long long now_us(void)
 
 /* The child. In 0.70 mode fds 0 and 1 are the socket and 2 the log; in
  * attached mode 0-2 become the caller's own descriptors. Never returns. */
-static void child(struct exec_decision *d, const struct request *req, int report)
+static void child(struct exec_decision *d, const struct request *req, int sock, int report)
 {
   struct sandbox_plan plan = {
     .policy = &d->policy, .ids = &d->ids, .envp = d->env.v,
@@ -42,8 +42,11 @@ static void child(struct exec_decision *d, const struct request *req, int report
   if (req->extended) {
     for (int i = 0; i < 3; i++)
       if (dup2(req->fds[i], i) < 0) _exit(111);
-  } else if (d->policy.errout && dup2(1, 2) < 0) {
-    _exit(111);
+  } else {
+    /* Under ipcserver, 0 reads and 1 writes as they are; a preforked
+     * server hands over a socket on another descriptor. */
+    if (sock > 2 && (dup2(sock, 0) < 0 || dup2(sock, 1) < 0)) _exit(111);
+    if (d->policy.errout && dup2(1, 2) < 0) _exit(111);
   }
   sandbox_exec(&plan, &why);
   err = errno;
@@ -93,7 +96,7 @@ static bool client_input(int sock, pid_t pid, char *in, size_t *inlen)
   }
 }
 
-int exec_run(struct exec_decision *d, const struct exec_caller *c, struct request *req)
+int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, struct request *req)
 {
   int pipefd[2], sfd, status = 0, code;
   sigset_t chld, old;
@@ -119,7 +122,7 @@ int exec_run(struct exec_decision *d, const struct exec_caller *c, struct reques
   if (pid == 0) {
     close(pipefd[0]);
     close(sfd);
-    child(d, req, pipefd[1]);
+    child(d, req, sock, pipefd[1]);
   }
   close(pipefd[1]);
 
@@ -131,10 +134,22 @@ int exec_run(struct exec_decision *d, const struct exec_caller *c, struct reques
       close(req->fds[i]);
       req->fds[i] = -1;
     }
-  {
+  if (!req->extended) {
+    if (sock > 2) {
+      close(sock);
+    } else {
+      /* under ipcserver: keep 0-2 valid, on /dev/null */
+      int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+      if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        if (null > 2) close(null);
+      }
+    }
+    sock = -1;
+  } else if (sock == 0) {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0) {
-      if (!req->extended) dup2(null, 0);
       dup2(null, 1);
       if (null > 2) close(null);
     }
@@ -150,13 +165,15 @@ int exec_run(struct exec_decision *d, const struct exec_caller *c, struct reques
     audit_begin(&a, "fail", c->euid, c->egid, d->target_uid, d->cmd);
     audit_str(&a, "error", msg);
     audit_emit(&a);
-    if (req->extended) exec_send_status(0, 'F', 0);
+    if (req->extended) exec_send_status(sock, 'F', 0);
+    close(sfd);
+    sigprocmask(SIG_SETMASK, &old, 0);
     return 111;
   }
 
   stop_at = d->policy.timeout ? start + (long long)d->policy.timeout * 1000000 : 0;
   while (!reaped) {
-    struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = 0, .events = POLLIN } };
+    struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = sock, .events = POLLIN } };
     long long next = kill_at ? kill_at : stop_at, now = now_us();
     int timeout = -1, r;
 
@@ -173,7 +190,7 @@ int exec_run(struct exec_decision *d, const struct exec_caller *c, struct reques
       break;
     }
     if (listening && r > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-      if (!client_input(0, pid, in, &inlen)) {
+      if (!client_input(sock, pid, in, &inlen)) {
         /* The client went away: nothing may keep running on its
          * descriptors. SIGTERM now, SIGKILL after the grace period. */
         listening = false;
@@ -203,6 +220,7 @@ int exec_run(struct exec_decision *d, const struct exec_caller *c, struct reques
     }
   }
   close(sfd);
+  sigprocmask(SIG_SETMASK, &old, 0);
 
   audit_begin(&a, "end", c->euid, c->egid, d->target_uid, d->cmd);
   audit_num(&a, "pid", (uint64_t)pid);
@@ -211,17 +229,17 @@ int exec_run(struct exec_decision *d, const struct exec_caller *c, struct reques
     snprintf(st, sizeof st, "exit:%d", WEXITSTATUS(status));
     audit_str(&a, "status", st);
     code = WEXITSTATUS(status);
-    if (req->extended) exec_send_status(0, 'E', code);
+    if (req->extended) exec_send_status(sock, 'E', code);
   } else if (WIFSIGNALED(status)) {
     char st[32];
     snprintf(st, sizeof st, "signal:%d", WTERMSIG(status));
     audit_str(&a, "status", st);
     code = 128 + WTERMSIG(status);
-    if (req->extended) exec_send_status(0, 'S', WTERMSIG(status));
+    if (req->extended) exec_send_status(sock, 'S', WTERMSIG(status));
   } else {
     audit_str(&a, "status", "unknown");
     code = 111;
-    if (req->extended) exec_send_status(0, 'F', 0);
+    if (req->extended) exec_send_status(sock, 'F', 0);
   }
   {
     long long us = now_us() - start;
@@ -230,6 +248,5 @@ int exec_run(struct exec_decision *d, const struct exec_caller *c, struct reques
     audit_str(&a, "duration_ms", dur);
   }
   audit_emit(&a);
-  sigprocmask(SIG_SETMASK, &old, 0);
   return code;
 }

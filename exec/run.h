@@ -9,10 +9,16 @@
  * exit status, 128+N for death by signal N, or 111 when it never ran.
  * In attached mode the command runs on the caller's descriptors, the
  * supervisor forwards the client's signals, kills the command if the
- * client goes away, and sends the status back on the socket (fd 0). */
-int exec_run(struct exec_decision *d, const struct exec_caller *c, struct request *req);
+ * client goes away, and sends the status back on the socket. */
+int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, struct request *req);
 
 /* Attached mode: sends the status message (attach.h) on sock. */
 void exec_send_status(int sock, char kind, int value);
+
+/* One whole connection: reads the request from sock (for 0.70 requests
+ * also the command's stdin and stdout), decides from the rules at path
+ * rules, logs, runs. Returns ipcexec's exit code. Frees what it used, so
+ * that a preforked server can call it once per connection. */
+int exec_handle(int sock, const struct exec_caller *c, const char *rules, int timeout_ms);
 
 #endif

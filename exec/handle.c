@@ -1,0 +1,87 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "audit.h"
+#include "decide.h"
+#include "die.h"
+#include "request.h"
+#include "run.h"
+
+static void log_decision(const struct exec_decision *d, const struct exec_caller *c,
+    const struct request *req)
+{
+  struct audit a;
+  audit_begin(&a, d->verdict == EXEC_ALLOW ? "ok" : "deny", c->euid, c->egid, req->uid, d->cmd);
+  audit_str(&a, "decision", d->verdict == EXEC_ALLOW ? "allow" : d->verdict == EXEC_DENY ? "deny" : "error");
+  audit_str(&a, "mode", req->extended ? "attached" : "0.70");
+  audit_num(&a, "caller_uid", c->euid);
+  audit_num(&a, "caller_gid", c->egid);
+  if (c->has_pid) audit_num(&a, "caller_pid", c->pid);
+  if (d->caller_name[0]) audit_str(&a, "caller", d->caller_name);
+  audit_num(&a, "target_uid", d->target_uid);
+  if (d->verdict == EXEC_ALLOW) {
+    audit_num(&a, "target_gid", d->target_gid);
+    audit_str(&a, "target", d->target_name);
+  }
+  if (d->lookup == RULES_ALLOW || d->lookup == RULES_DENY)
+    audit_bytes(&a, "rule", d->match.key.s, d->match.key.len, AUDIT_MAX_FIELD);
+  else
+    audit_str(&a, "rule", "none");
+  if (d->verdict == EXEC_ALLOW) audit_str(&a, "exec", d->path ? d->path : "PATH");
+  audit_argv(&a, "argv", req->argv);  /* argv[0] as it will run */
+  if (d->verdict == EXEC_ALLOW) {
+    audit_str(&a, "seccomp", sandbox_seccomp_name(d->policy.seccomp));
+    audit_num(&a, "caps", d->policy.caps);
+  } else {
+    audit_str(&a, "reason", d->reason);
+  }
+  audit_emit(&a);
+}
+
+int exec_handle(int sock, const struct exec_caller *c, const char *rules, int timeout_ms)
+{
+  struct exec_decision d;
+  struct request req;
+  const char *why = 0;
+  int fd, code;
+
+  if (request_read(sock, &req, timeout_ms, &why) != REQUEST_OK) {
+    struct audit a;
+    audit_begin(&a, "deny", c->euid, c->egid, 0, "");
+    audit_str(&a, "decision", "error");
+    audit_num(&a, "caller_uid", c->euid);
+    audit_num(&a, "caller_gid", c->egid);
+    if (c->has_pid) audit_num(&a, "caller_pid", c->pid);
+    audit_str(&a, "reason", why ? why : "bad request");
+    audit_emit(&a);
+    warn_x("bad ipc request: %s", why ? why : "malformed");
+    if (req.extended) exec_send_status(sock, 'F', 0);
+    request_free(&req);
+    return 111;
+  }
+
+  fd = open(rules, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    warn_sys("unable to read %s", rules);
+    if (req.extended) exec_send_status(sock, 'F', 0);
+    request_free(&req);
+    return 111;
+  }
+  exec_decide(&d, c, &req, fd, geteuid() == 0);
+  close(fd);
+  log_decision(&d, c, &req);
+  if (d.verdict != EXEC_ALLOW) {
+    if (d.verdict == EXEC_ERROR) warn_x("%s", d.reason);
+    /* An attached client learns only "denied" or "failed": the reason,
+     * which may say something about policy, stays in the log. */
+    if (req.extended) exec_send_status(sock, d.verdict == EXEC_DENY ? 'D' : 'F', 0);
+    code = d.exitcode;
+  } else {
+    code = exec_run(sock, &d, c, &req);
+  }
+  exec_decision_free(&d);
+  request_free(&req);
+  return code;
+}
