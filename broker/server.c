@@ -1,0 +1,407 @@
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "die.h"
+#include "fd.h"
+#include "logsafe.h"
+#include "peer_cred.h"
+#include "rules_lookup.h"
+#include "scan.h"
+#include "unix_socket.h"
+
+struct child {
+  pid_t pid;
+  uint32_t euid;      /* meaningful when the -C limit is on */
+};
+
+struct server {
+  const struct server_config *c;
+  int lfd;
+  const char *localpath;
+  struct child *children;      /* c->limit slots, the first n in use */
+  unsigned n;
+  sigset_t waitmask;           /* the mask while waiting: CHLD and TERM open */
+  int ignored[NSIG];           /* signals that were ignored when we started */
+  int nignored;
+};
+
+static volatile sig_atomic_t got_chld;
+static volatile sig_atomic_t got_term;
+
+static void on_chld(int sig)
+{
+  (void)sig;
+  got_chld = 1;
+}
+
+static void on_term(int sig)
+{
+  (void)sig;
+  got_term = 1;
+}
+
+void server_config_init(struct server_config *c)
+{
+  memset(c, 0, sizeof *c);
+  c->verbosity = SERVER_ERRORS;
+  c->limit = SERVER_DEFAULT_LIMIT;
+  c->backlog = SERVER_DEFAULT_BACKLOG;
+  c->delete_path = true;
+  c->lookup_peer = true;
+}
+
+int server_switch_ids(const struct server_config *c, const char **what)
+{
+  uid_t ru, eu, su;
+  gid_t rg, eg, sg;
+
+  if (c->set_gid) {
+    gid_t g = (gid_t)c->gid;
+    *what = "setgroups";
+    if (setgroups(1, &g) < 0) return -1;
+    *what = "setresgid";
+    if (setresgid(g, g, g) < 0) return -1;
+  } else if (c->set_uid && geteuid() == 0) {
+    /* -u alone: root's supplementary groups must not follow the server
+     * into the new uid. This is the last moment we may drop them. */
+    gid_t g = getegid();
+    *what = "setgroups";
+    if (setgroups(1, &g) < 0) return -1;
+  }
+  if (c->set_uid) {
+    uid_t u = (uid_t)c->uid;
+    *what = "setresuid";
+    if (setresuid(u, u, u) < 0) return -1;
+  }
+
+  /* Prove it: a partial switch must never go on serving. */
+  *what = "verify the new ids";
+  if (getresgid(&rg, &eg, &sg) < 0 || getresuid(&ru, &eu, &su) < 0) return -1;
+  if (c->set_gid && (rg != c->gid || eg != c->gid || sg != c->gid)) goto bad;
+  if (c->set_uid && (ru != c->uid || eu != c->uid || su != c->uid)) goto bad;
+  if (c->set_gid) {
+    gid_t groups[2];
+    int ng = getgroups(2, groups);
+    if (ng != 1 || groups[0] != (gid_t)c->gid) goto bad;
+  }
+  if (c->set_uid && c->uid != 0 && setuid(0) == 0) goto bad;
+  return 0;
+bad:
+  errno = EPERM;
+  return -1;
+}
+
+static bool errors(const struct server_config *c) { return c->verbosity >= SERVER_ERRORS; }
+static bool verbose(const struct server_config *c) { return c->verbosity >= SERVER_VERBOSE; }
+
+static void status(const struct server *s)
+{
+  if (verbose(s->c)) say("status: %u/%u", s->n, s->c->limit);
+}
+
+static bool setenv_u(const char *name, uint64_t v)
+{
+  char num[21];
+  fmt_u64(num, v);
+  return setenv(name, num, 1) == 0;
+}
+
+/* The child, from fork to exec. Runs for every connection, so it does only
+ * what the connection needs: no config beyond the -x cdb, no name lookups,
+ * no allocation beyond setenv and the rules record. */
+static noreturn void child(const struct server *s, int fd, const char *remote,
+    struct peer_cred *pc, bool have_cred)
+{
+  const struct server_config *c = s->c;
+  char saferemote[SERVER_LOG_MAX + 4];
+  char safelocal[SERVER_LOG_MAX + 4];
+  struct rules_who who;
+  struct rules_match m;
+  sigset_t empty;
+  long me = (long)getpid();
+  int i;
+
+  /* The handler starts as if run from a shell: default dispositions (only
+   * ignored ones survive exec, so only those need resetting) and no
+   * blocked signals. */
+  for (i = 0; i < s->nignored; i++) signal(s->ignored[i], SIG_DFL);
+  signal(SIGCHLD, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, 0);
+
+  if (verbose(c)) {
+    logsafe(saferemote, sizeof saferemote, remote, strlen(remote), SERVER_LOG_MAX);
+    logsafe(safelocal, sizeof safelocal, s->localpath, strlen(s->localpath), SERVER_LOG_MAX);
+    say("pid %ld from %s", me, saferemote);
+  }
+
+  if (c->lookup_peer && !have_cred) {
+    if (peer_cred_get(fd, pc) < 0) {
+      if (errors(c)) warn_sys("dropping connection, unable to get peer ids");
+      _exit(EXIT_TEMP);
+    }
+    have_cred = true;
+  }
+
+  if (c->banner && fd_write_all(fd, c->banner, strlen(c->banner)) < 0) {
+    if (errors(c)) warn_sys("dropping connection, unable to write banner");
+    _exit(EXIT_TEMP);
+  }
+
+  if (setenv("IPCREMOTEPATH", remote, 1) < 0) goto nomem;
+  memset(&who, 0, sizeof who);
+  who.has_euid = who.has_egid = true;
+  if (c->lookup_peer) {
+    if (!setenv_u("IPCREMOTEEUID", pc->uid) || !setenv_u("IPCREMOTEEGID", pc->gid)
+        || !setenv_u("IPCREMOTEPID", (uint64_t)pc->pid))
+      goto nomem;
+    who.euid = pc->uid;
+    who.egid = pc->gid;
+  } else {
+    /* -P: the rules see the server's own ids, as in 0.70. */
+    who.euid = (uint32_t)geteuid();
+    who.egid = (uint32_t)getegid();
+  }
+
+  if (c->rules) {
+    /* Opened per connection so that ipcrules can rename a new cdb into
+     * place while we run; the old one stays valid for whoever has it open. */
+    int rfd = open(c->rules, O_RDONLY | O_CLOEXEC);
+    if (rfd < 0) {
+      if (errno != ENOENT || !c->rules_missing_ok) {
+        if (errors(c)) warn_sys("dropping connection, unable to read %s", c->rules);
+        _exit(EXIT_TEMP);
+      }
+    } else {
+      enum rules_result r = rules_lookup_conn(rfd, &who, &m);
+      int err = errno;
+      close(rfd);
+      if (r == RULES_ERROR) {
+        if (errors(c))
+          warn_x("dropping connection, unable to read %s: %s", c->rules,
+              err == EPROTO ? "malformed rules" : strerror(err));
+        _exit(EXIT_TEMP);
+      }
+      if (r == RULES_DENY) {
+        if (verbose(c)) say("deny %ld %s %s:%lu,%lu", me, safelocal, saferemote,
+            (unsigned long)who.euid, (unsigned long)who.egid);
+        _exit(EXIT_PERM);
+      }
+      if (r == RULES_ALLOW)
+        for (size_t k = 0; k < m.nitems; k++)
+          if (m.items[k].type == '+' && setenv(m.items[k].name, m.items[k].value, 1) < 0)
+            goto nomem;
+    }
+  }
+
+  if (verbose(c)) say("ok %ld %s %s:%lu,%lu", me, safelocal, saferemote,
+      (unsigned long)who.euid, (unsigned long)who.egid);
+
+  if (fd_copy(0, fd) < 0 || fd_copy(1, fd) < 0) {
+    if (errors(c)) warn_sys("dropping connection, unable to set up descriptors");
+    _exit(EXIT_TEMP);
+  }
+  if (fd > 1) close(fd);
+  execvp(c->prog[0], c->prog);
+  die_sys(EXIT_TEMP, "unable to run %s", c->prog[0]);
+
+nomem:
+  if (errors(c)) warn_x("dropping connection, out of memory");
+  _exit(EXIT_TEMP);
+}
+
+static void reap(struct server *s)
+{
+  pid_t pid;
+  int wstat;
+
+  while ((pid = waitpid(-1, &wstat, WNOHANG)) > 0) {
+    unsigned i;
+    for (i = 0; i < s->n; i++)
+      if (s->children[i].pid == pid) break;
+    if (i == s->n) continue;   /* not a connection child */
+    s->children[i] = s->children[--s->n];
+    if (verbose(s->c)) {
+      say("end %ld status %d", (long)pid, wstat);
+      status(s);
+    }
+  }
+}
+
+static void handle(struct server *s, int fd, const char *remote)
+{
+  const struct server_config *c = s->c;
+  struct peer_cred pc;
+  bool have_cred = false;
+  pid_t pid;
+
+  memset(&pc, 0, sizeof pc);
+  if (c->peruid) {
+    /* The parent needs the euid to count, so the lookup moves here; the
+     * child reuses it rather than asking twice. */
+    unsigned count = 0;
+    if (peer_cred_get(fd, &pc) < 0) {
+      if (errors(c)) warn_sys("dropping connection, unable to get peer ids");
+      close(fd);
+      return;
+    }
+    have_cred = true;
+    for (unsigned i = 0; i < s->n; i++)
+      if (s->children[i].euid == pc.uid) count++;
+    if (count >= c->peruid) {
+      if (errors(c))
+        warn_x("dropping connection, uid %lu has %u connections (limit %u)",
+            (unsigned long)pc.uid, count, c->peruid);
+      close(fd);
+      return;
+    }
+  }
+
+  pid = fork();
+  if (pid < 0) {
+    if (errors(c)) warn_sys("dropping connection, unable to fork");
+    close(fd);
+    return;
+  }
+  if (pid == 0) child(s, fd, remote, &pc, have_cred);
+  s->children[s->n].pid = pid;
+  s->children[s->n].euid = pc.uid;
+  s->n++;
+  status(s);
+  close(fd);
+}
+
+/* systemd-style socket activation: LISTEN_PID names us and LISTEN_FDS is 1.
+ * Returns the inherited fd, or -1 when we were not activated. */
+static int activated_fd(void)
+{
+  const char *lp = getenv("LISTEN_PID");
+  const char *lf = getenv("LISTEN_FDS");
+  uint64_t pid, n;
+  int fd = -1;
+
+  if (lp && lf && scan_u64(lp, INT32_MAX, &pid) && (pid_t)pid == getpid()) {
+    if (!scan_u64(lf, INT32_MAX, &n) || n != 1)
+      die_x(EXIT_TEMP, "unable to use socket activation: LISTEN_FDS must be 1");
+    if (!peer_unix_is_listener(3))
+      die_x(EXIT_TEMP, "unable to use socket activation: fd 3 is not a listening local socket");
+    fd = 3;
+  }
+  /* Meant for us or not, handlers must never see them. */
+  unsetenv("LISTEN_PID");
+  unsetenv("LISTEN_FDS");
+  unsetenv("LISTEN_FDNAMES");
+  return fd;
+}
+
+int server_run(const struct server_config *c)
+{
+  struct server s;
+  struct sigaction sa;
+  sigset_t block, old;
+  const char *what;
+  char remote[PEER_PATH_MAX + 1];
+  int sig;
+
+  memset(&s, 0, sizeof s);
+  s.c = c;
+  s.localpath = c->localname ? c->localname : c->path;
+  if (fd_ensure_std() < 0) die_sys(EXIT_TEMP, "unable to open /dev/null");
+
+  s.lfd = activated_fd();
+  if (s.lfd >= 0) {
+    if (fd_cloexec(s.lfd) < 0 || fd_nonblock(s.lfd, 1) < 0 || listen(s.lfd, (int)c->backlog) < 0)
+      die_sys(EXIT_TEMP, "unable to listen");
+  } else {
+    int flags = PEER_BIND_UMASK0 | (c->delete_path ? PEER_BIND_DELETE : 0);
+    s.lfd = peer_unix_listen(c->path, flags, (int)c->backlog);
+    if (s.lfd < 0) die_sys(EXIT_TEMP, "unable to bind");
+  }
+
+  if (server_switch_ids(c, &what) < 0) die_sys(EXIT_TEMP, "unable to %s", what);
+
+  /* What every child shares is set once, here, not per connection. */
+  if (setenv("PROTO", "IPC", 1) < 0 || setenv("IPCLOCALPATH", s.localpath, 1) < 0) die_nomem();
+  unsetenv("IPCREMOTEEUID");
+  unsetenv("IPCREMOTEEGID");
+  unsetenv("IPCREMOTEPID");
+
+  s.children = calloc(c->limit, sizeof *s.children);
+  if (!s.children) die_nomem();
+
+  for (sig = 1; sig < NSIG; sig++) {
+    struct sigaction cur;
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    if (sigaction(sig, 0, &cur) == 0 && cur.sa_handler == SIG_IGN)
+      s.ignored[s.nignored++] = sig;
+  }
+
+  /* CHLD and TERM are blocked except while we wait in ppoll or sigsuspend,
+   * so a flag can never be set between the check and the wait. */
+  sigemptyset(&block);
+  sigaddset(&block, SIGCHLD);
+  sigaddset(&block, SIGTERM);
+  if (sigprocmask(SIG_BLOCK, &block, &old) < 0) die_sys(EXIT_TEMP, "unable to block signals");
+  s.waitmask = old;
+  sigdelset(&s.waitmask, SIGCHLD);
+  sigdelset(&s.waitmask, SIGTERM);
+  memset(&sa, 0, sizeof sa);
+  sigemptyset(&sa.sa_mask);
+  sa.sa_handler = on_chld;
+  sa.sa_flags = SA_NOCLDSTOP;
+  if (sigaction(SIGCHLD, &sa, 0) < 0) die_sys(EXIT_TEMP, "unable to catch SIGCHLD");
+  sa.sa_handler = on_term;
+  sa.sa_flags = 0;
+  if (sigaction(SIGTERM, &sa, 0) < 0) die_sys(EXIT_TEMP, "unable to catch SIGTERM");
+
+  status(&s);
+  for (;;) {
+    struct pollfd p;
+    int fd;
+
+    if (got_term) break;
+    if (got_chld) {
+      got_chld = 0;
+      reap(&s);
+    }
+    if (s.n >= c->limit) {
+      /* Defer accept: the kernel queues new clients (up to -b) while we
+       * sleep until a child exits. */
+      sigsuspend(&s.waitmask);
+      continue;
+    }
+    p.fd = s.lfd;
+    p.events = POLLIN;
+    p.revents = 0;
+    if (ppoll(&p, 1, 0, &s.waitmask) < 0) {
+      if (errno == EINTR) continue;
+      die_sys(EXIT_TEMP, "unable to wait for connections");
+    }
+    fd = peer_unix_accept(s.lfd, remote);
+    if (fd < 0) {
+      struct timespec pause = { 0, 100 * 1000 * 1000 };
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED)
+        continue;
+      /* Out of descriptors or memory: say so, then back off instead of
+       * spinning on a listener that stays readable. */
+      if (errors(c)) warn_sys("unable to accept");
+      ppoll(0, 0, &pause, &s.waitmask);
+      continue;
+    }
+    handle(&s, fd, remote);
+  }
+  free(s.children);
+  return 0;
+}

@@ -1,0 +1,48 @@
+/* ipcserver's logic: one listening socket, a fork per connection, the UCSPI
+ * environment, connection rules, concurrency limits. ipcserver.c only turns
+ * options into a struct server_config. */
+#ifndef BROKER_SERVER_H
+#define BROKER_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SERVER_DEFAULT_LIMIT 40
+#define SERVER_DEFAULT_BACKLOG 20
+/* Bounds for -c and -b: the child table is sized by -c up front. */
+#define SERVER_MAX_LIMIT 65535
+#define SERVER_MAX_BACKLOG 65535
+/* Client text in a log line is cut after this many bytes. */
+#define SERVER_LOG_MAX 100
+
+enum server_verbosity { SERVER_QUIET = 0, SERVER_ERRORS = 1, SERVER_VERBOSE = 2 };
+
+struct server_config {
+  enum server_verbosity verbosity;
+  unsigned limit;            /* -c */
+  unsigned peruid;           /* -C, 0 for no per-uid limit */
+  unsigned backlog;          /* -b */
+  const char *rules;         /* -x, or NULL */
+  bool rules_missing_ok;     /* -X */
+  const char *banner;        /* -B, or NULL */
+  bool set_uid, set_gid;     /* explicit: uid 0 / gid 0 are real targets */
+  uint32_t uid, gid;         /* -u / -g / -U */
+  bool delete_path;          /* -d (default) / -D */
+  const char *localname;     /* -l, or NULL for path */
+  bool lookup_peer;          /* -p (default) / -P */
+  const char *path;
+  char **prog;               /* NULL-terminated */
+};
+
+void server_config_init(struct server_config *c);
+
+/* Binds (or takes the socket-activated fd 3), switches ids and serves until
+ * SIGTERM, then returns 0. Fatal setup errors exit 111 with a message. */
+int server_run(const struct server_config *c);
+
+/* Switches to the configured gid and uid (each only when set), clearing
+ * supplementary groups, and proves the result with getresuid/getresgid.
+ * 0, or -1 with errno and *what naming the step that failed. */
+int server_switch_ids(const struct server_config *c, const char **what);
+
+#endif
