@@ -1,0 +1,90 @@
+#include "exec_client.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "die.h"
+#include "relay.h"
+#include "request.h"
+#include "scan.h"
+#include "unix_socket.h"
+
+int client_exec_user(const char *user, uint32_t *uid, const char **why)
+{
+  struct passwd *pw;
+
+  if (scan_id(user, uid)) return 0;
+  errno = 0;
+  pw = getpwnam(user);
+  if (pw) {
+    /* A passwd entry with uid -1 would mean "no change": never a target. */
+    if ((uint64_t)pw->pw_uid > SCAN_ID_MAX) {
+      *why = "unknown user";
+      return -1;
+    }
+    *uid = (uint32_t)pw->pw_uid;
+    return 0;
+  }
+  if (errno == 0 || errno == ENOENT || errno == ESRCH || errno == EBADF || errno == EPERM) {
+    *why = "unknown user";
+    errno = 0;
+    return -1;
+  }
+  *why = "unable to look up user";
+  return -1;
+}
+
+static int run_070(int to_server, int from_server, uint32_t uid, int argc,
+    char *const *argv)
+{
+  struct buf req = BUF_ZERO;
+  struct relay r;
+  enum relay_result rr;
+  size_t total = 0;
+
+  if (argc > REQUEST_MAX_ARGC) die_x(EXIT_USAGE, "too many arguments");
+  for (int i = 0; i < argc; i++) {
+    total += strlen(argv[i]) + 1;
+    if (total > REQUEST_MAX_ARGSLEN) die_x(EXIT_USAGE, "arguments too long");
+  }
+  if (!request_encode(&req, uid, argc, argv)) die_nomem();
+
+  r.in = 0;
+  r.to_server = to_server;
+  r.from_server = from_server;
+  r.out = 1;
+  r.prefix = req.s;
+  r.prefixlen = req.len;
+  rr = client_relay(&r);
+  buf_free(&req);
+  if (rr != RELAY_OK) die_sys(EXIT_TEMP, "%s", client_relay_what(rr));
+  return 0;
+}
+
+int client_exec_run(enum client_exec_mode mode, int to_server, int from_server,
+    uint32_t uid, int argc, char *const *argv)
+{
+  if (argc < 1 || !argv[0][0]) die_x(EXIT_USAGE, "empty command");
+  switch (mode) {
+    case CLIENT_EXEC_070:
+      return run_070(to_server, from_server, uid, argc, argv);
+  }
+  die_x(EXIT_USAGE, "unknown request mode");
+}
+
+int client_exec_broker(enum client_exec_mode mode, uint32_t uid, int argc,
+    char *const *argv)
+{
+  const char *path = getenv("IPCEXECPATH");
+  int fd;
+
+  if (!path || !path[0]) path = IPCEXEC_PATH;
+  fd = peer_unix_connect(path, 0);
+  if (fd < 0) die_sys(EXIT_TEMP, "unable to connect to %s", path);
+  return client_exec_run(mode, fd, fd, uid, argc, argv);
+}
