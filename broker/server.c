@@ -321,6 +321,9 @@ int server_run(const struct server_config *c)
   if (fd_ensure_std() < 0) die_sys(EXIT_TEMP, "unable to open /dev/null");
 
   s.lfd = activated_fd();
+  /* Descriptors we inherited (beyond the activated socket) are not ours to
+   * pass on to every handler; drop them once, here, not per connection. */
+  fd_close_from(s.lfd >= 0 ? s.lfd + 1 : 3);
   if (s.lfd >= 0) {
     if (fd_cloexec(s.lfd) < 0 || fd_nonblock(s.lfd, 1) < 0 || listen(s.lfd, (int)c->backlog) < 0)
       die_sys(EXIT_TEMP, "unable to listen");
