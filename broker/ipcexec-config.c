@@ -279,6 +279,7 @@ static void publish(const char *dir)
 int main(int argc, char **argv)
 {
   const char *bindir = BINDIR;
+  char *bindir_arg = 0;
   const char *user, *loguser;
   const struct passwd *pw;
   const struct group *gr;
@@ -297,7 +298,10 @@ int main(int argc, char **argv)
   opterr = 0;
   while ((opt = getopt(argc, argv, "+b:")) != -1) {
     switch (opt) {
-      case 'b': bindir = path_arg("bindir", optarg); break;
+      case 'b':
+        free(bindir_arg);
+        bindir = bindir_arg = path_arg("bindir", optarg);
+        break;
       default: die_usage(USAGE);
     }
   }
@@ -415,5 +419,17 @@ int main(int argc, char **argv)
   dfd = open(parent[0] ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0 || fsync(dfd) < 0) warn_sys("unable to sync %s", parent[0] ? parent : "/");
   if (dfd >= 0) close(dfd);
+
+  buf_free(&run);
+  buf_free(&logrun);
+  buf_free(&makefile);
+  buf_free(&errout);
+  buf_free(&data);
+  buf_free(&tmp);
+  free(parent);
+  free(loggroup);
+  free(logname);
+  free(dir);
+  free(bindir_arg);
   return 0;
 }
