@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attach_client.h"
 #include "buf.h"
 #include "config.h"
 #include "die.h"
@@ -73,6 +74,8 @@ int client_exec_run(enum client_exec_mode mode, int to_server, int from_server,
   switch (mode) {
     case CLIENT_EXEC_070:
       return run_070(to_server, from_server, uid, argc, argv);
+    case CLIENT_EXEC_ATTACHED:
+      return client_attach_run(to_server, uid, argc, argv);
   }
   die_x(EXIT_USAGE, "unknown request mode");
 }
@@ -86,5 +89,18 @@ int client_exec_broker(enum client_exec_mode mode, uint32_t uid, int argc,
   if (!path || !path[0]) path = IPCEXEC_PATH;
   fd = peer_unix_connect(path, 0);
   if (fd < 0) die_sys(EXIT_TEMP, "unable to connect to %s", path);
+  client_check_broker(fd, path);
   return client_exec_run(mode, fd, fd, uid, argc, argv);
+}
+
+int client_exec_options(int argc, char **argv, const char *usage,
+    enum client_exec_mode *mode)
+{
+  int opt;
+  *mode = CLIENT_EXEC_ATTACHED;
+  while ((opt = getopt(argc, argv, "+o")) != -1) {
+    if (opt == 'o') *mode = CLIENT_EXEC_070;
+    else die_usage(usage);
+  }
+  return optind;
 }

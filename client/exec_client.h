@@ -4,12 +4,14 @@
 
 #include <stdint.h>
 
-/* How the request travels. Only the ucspi-ipc 0.70 byte stream exists
- * today; a mode that passes the caller's descriptors over SCM_RIGHTS and
- * returns the command's status is meant to join as a second value, chosen
- * by the caller, without changing the 0.70 path. */
+/* How the request travels: the ucspi-ipc 0.70 byte stream (the command's
+ * stdin and stdout are the socket, its stderr mixed in, no status), or
+ * attached mode (proto/attach.h: the caller's own descriptors passed over
+ * SCM_RIGHTS, the command's status returned), which ipcdo and ipcrun use
+ * unless told -o. */
 enum client_exec_mode {
   CLIENT_EXEC_070 = 0,
+  CLIENT_EXEC_ATTACHED = 1,
 };
 
 /* Resolves a user for ipcdo: canonical decimal is a uid as it stands,
@@ -17,16 +19,23 @@ enum client_exec_mode {
  * "unknown user" (exit 100) or a lookup failure with errno set (111). */
 int client_exec_user(const char *user, uint32_t *uid, const char **why);
 
-/* Sends the request to run argv as uid, then relays stdin to the server
- * and the server to stdout until the server closes. Prints a fatal
- * message and returns an exit code: 0, 100 (arguments over the protocol
- * limits) or 111 (I/O). */
+/* 0.70 mode: sends the request to run argv as uid, then relays stdin to
+ * the server and the server to stdout until the server closes. Attached
+ * mode: see client_attach_run. Prints a fatal message and returns an exit
+ * code: in 0.70 mode 0, 100 (arguments over the protocol limits) or 111
+ * (I/O); in attached mode the command's status. */
 int client_exec_run(enum client_exec_mode mode, int to_server, int from_server,
     uint32_t uid, int argc, char *const *argv);
 
-/* Connects to $IPCEXECPATH, or the configured default socket, and runs
- * client_exec_run on it. Exits 111 when the broker cannot be reached. */
+/* Connects to $IPCEXECPATH, or the configured default socket, checks that
+ * the broker runs as root (or $IPCEXECUID), and runs client_exec_run on
+ * it. Exits 111 when the broker cannot be reached or is not trusted. */
 int client_exec_broker(enum client_exec_mode mode, uint32_t uid, int argc,
     char *const *argv);
+
+/* The option parsing ipcdo and ipcrun share: -o selects 0.70 mode. Returns
+ * the index of the first operand. */
+int client_exec_options(int argc, char **argv, const char *usage,
+    enum client_exec_mode *mode);
 
 #endif

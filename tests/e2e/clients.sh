@@ -152,30 +152,30 @@ check "ipccommand: over the argument limit" "100 ipccommand: fatal: too many arg
 
 # --- ipcdo and ipcrun against a fake broker named by $IPCEXECPATH
 export IPCEXECPATH=$T_TMP/od.s
-run timeout 5 "$DO" nobody echo hi </dev/null
+run timeout 5 "$DO" -o nobody echo hi </dev/null
 check "ipcdo by name" "0 $(bytes '5:65534,1:2,8:echo\0hi\0,')" "$RC $OUT"
-run timeout 5 "$DO" 4242 id </dev/null
+run timeout 5 "$DO" -o 4242 id </dev/null
 check "ipcdo by number (no passwd entry needed)" "$(bytes '4:4242,1:1,3:id\0,')" "$OUT"
-run timeout 5 "$DO" 99999 id </dev/null
+run timeout 5 "$DO" -o 99999 id </dev/null
 check "ipcdo by a number nobody has" "$(bytes '5:99999,1:1,3:id\0,')" "$OUT"
-run timeout 5 "$DO" root id </dev/null
+run timeout 5 "$DO" -o root id </dev/null
 check "ipcdo root" "$(bytes '1:0,1:1,3:id\0,')" "$OUT"
 N0=$(grep -c . od.log)
-run timeout 5 "$DO" no-such-user-here id
+run timeout 5 "$DO" -o no-such-user-here id
 check "ipcdo unknown user" "100 ipcdo: fatal: unknown user: no-such-user-here" "$RC $ERR"
-run timeout 5 "$DO" 0123 id
+run timeout 5 "$DO" -o 0123 id
 check "ipcdo non-canonical number is a name, unknown" "100 ipcdo: fatal: unknown user: 0123" "$RC $ERR"
-run timeout 5 "$DO" -1 id
+run timeout 5 "$DO" -o -1 id
 check "ipcdo -1 is unknown" "100" "$RC"
 check "unknown users never reached the broker" "$N0" "$(grep -c . od.log)"
 run_in 'in
-' timeout 5 "$DO" nobody cat
+' timeout 5 "$DO" -o nobody cat
 check "ipcdo: stdin after the request, then EOF" "$(bytes '5:65534,1:1,4:cat\0,in\n')" "$OUT"
 run_in 'relayed
-' timeout 5 env IPCEXECPATH="$T_TMP/skip.s" "$DO" nobody cat
+' timeout 5 env IPCEXECPATH="$T_TMP/skip.s" "$DO" -o nobody cat
 check "ipcdo: relays the answer" "0 relayed" "$RC $OUT"
 run "$DO" nobody
-check "ipcdo: usage" "100 ipcdo: usage: ipcdo user prog" "$RC $ERR"
+check "ipcdo: usage" "100 ipcdo: usage: ipcdo [ -o ] user prog" "$RC $ERR"
 run "$DO"
 check "ipcdo: no arguments" "100" "$RC"
 run env IPCEXECPATH="$T_TMP/absent.s" "$DO" nobody id
@@ -190,10 +190,10 @@ else
   pass "ipcdo: default socket $DEFAULT exists here, not probed"
 fi
 
-run timeout 5 "$RUN" echo x </dev/null
+run timeout 5 "$RUN" -o echo x </dev/null
 check "ipcrun = ipcdo root" "0 $(bytes '1:0,1:2,7:echo\0x\0,')" "$RC $OUT"
 run "$RUN"
-check "ipcrun: usage" "100 ipcrun: usage: ipcrun prog" "$RC $ERR"
+check "ipcrun: usage" "100 ipcrun: usage: ipcrun [ -o ] prog" "$RC $ERR"
 run "$RUN" ''
 check "ipcrun: empty program" "100" "$RC"
 

@@ -1,0 +1,163 @@
+#include "attach_client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "attach.h"
+#include "buf.h"
+#include "die.h"
+#include "fd.h"
+#include "peer_cred.h"
+#include "scan.h"
+
+extern char **environ;
+
+static int sigpipe_w = -1;
+
+static void on_signal(int sig)
+{
+  unsigned char b = (unsigned char)sig;
+  int e = errno;
+  if (write(sigpipe_w, &b, 1) < 0) { /* full: the signal is dropped */ }
+  errno = e;
+}
+
+void client_check_broker(int sock, const char *path)
+{
+  struct peer_cred pc;
+  uint32_t want = 0;
+  const char *s = getenv("IPCEXECUID");
+
+  if (s && !scan_id(s, &want)) die_x(EXIT_USAGE, "IPCEXECUID is not a valid uid: %s", s);
+  if (peer_cred_get(sock, &pc) < 0) die_sys(EXIT_TEMP, "unable to learn who runs %s", path);
+  if (pc.uid != want)
+    die_x(EXIT_TEMP, "refusing %s: the broker runs as uid %u, not %u", path, pc.uid, want);
+}
+
+/* What the client offers; the broker admits only what the rule keeps. */
+static void offered_env(char **out, size_t max)
+{
+  size_t n = 0, total = 0;
+  for (char **e = environ; *e && n < max; e++) {
+    size_t len = strlen(*e) + 1;
+    if (strncmp(*e, "TERM=", 5) && strncmp(*e, "LANG=", 5) && strncmp(*e, "COLORTERM=", 10) &&
+        strncmp(*e, "LC_", 3))
+      continue;
+    if (len > 256 || total + len > ATTACH_MAX_ENVLEN) continue;
+    out[n++] = *e;
+    total += len;
+  }
+  out[n] = 0;
+}
+
+static int send_all(int sock, const char *p, size_t len)
+{
+  while (len) {
+    ssize_t w = send(sock, p, len, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return -1;
+    p += w;
+    len -= (size_t)w;
+  }
+  return 0;
+}
+
+int client_attach_run(int sock, uint32_t uid, int argc, char *const *argv)
+{
+  static const int fwd[] = ATTACH_SIGNALS;
+  char *env[ATTACH_MAX_ENVC + 1];
+  struct buf req = BUF_ZERO;
+  char magic = ATTACH_MAGIC;
+  int fds[3] = { 0, 1, 2 };
+  char cbuf[CMSG_SPACE(sizeof fds)];
+  struct iovec iov = { &magic, 1 };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct cmsghdr *cm;
+  int sp[2];
+  char in[ATTACH_MAX_MSG * 4];
+  size_t inlen = 0;
+
+  offered_env(env, ATTACH_MAX_ENVC);
+  if (!attach_encode(&req, uid, argc, argv, env)) die_x(EXIT_USAGE, "arguments too long");
+
+  /* Signals become bytes on a pipe, read by the loop below. */
+  if (pipe2(sp, O_CLOEXEC | O_NONBLOCK) < 0) die_sys(EXIT_TEMP, "unable to create pipe");
+  sigpipe_w = sp[1];
+  {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof fwd / sizeof *fwd; i++) sigaction(fwd[i], &sa, 0);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, 0);
+  }
+
+  memset(cbuf, 0, sizeof cbuf);
+  cm = CMSG_FIRSTHDR(&msg);
+  if (!cm) die_x(EXIT_TEMP, "unable to build the descriptor message");
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof fds);
+  memcpy(CMSG_DATA(cm), fds, sizeof fds);
+  for (;;) {
+    ssize_t w = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    if (w == 1) break;
+    if (w < 0 && errno == EINTR) continue;
+    die_sys(EXIT_TEMP, "unable to send request");
+  }
+  if (send_all(sock, req.s, req.len) < 0) die_sys(EXIT_TEMP, "unable to send request");
+  buf_free(&req);
+
+  for (;;) {
+    struct pollfd p[2] = { { .fd = sock, .events = POLLIN }, { .fd = sp[0], .events = POLLIN } };
+    if (poll(p, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      die_sys(EXIT_TEMP, "unable to poll");
+    }
+    if (p[1].revents & POLLIN) {
+      unsigned char sigs[16];
+      ssize_t n = read(sp[0], sigs, sizeof sigs);
+      for (ssize_t i = 0; i < n; i++) {
+        struct buf m = BUF_ZERO;
+        if (attach_encode_signal(&m, sigs[i])) send_all(sock, m.s, m.len);
+        buf_free(&m);
+      }
+    }
+    if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      char kind;
+      int value;
+      size_t used;
+      ssize_t n = recv(sock, in + inlen, sizeof in - inlen, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) die_sys(EXIT_TEMP, "unable to read from the broker");
+      if (n == 0)
+        die_x(EXIT_TEMP, "the broker closed the connection without a status "
+            "(a broker without attached mode? try -o)");
+      inlen += (size_t)n;
+      switch (attach_parse_msg(in, inlen, &kind, &value, &used)) {
+        case REQUEST_MORE:
+          if (inlen == sizeof in) die_x(EXIT_TEMP, "unexpected reply from the broker");
+          continue;
+        case REQUEST_BAD:
+          die_x(EXIT_TEMP, "unexpected reply from the broker (a broker without attached mode? try -o)");
+        case REQUEST_OK:
+          break;
+      }
+      switch (kind) {
+        case 'E': return value;
+        case 'S': return 128 + value;
+        case 'D': die_x(EXIT_PERM, "request denied");
+        case 'F': die_x(EXIT_TEMP, "the broker could not run the request (see its log)");
+        default: die_x(EXIT_TEMP, "unexpected reply from the broker");
+      }
+    }
+  }
+}
