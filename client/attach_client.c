@@ -137,8 +137,9 @@ int client_attach_run(int sock, uint32_t uid, int argc, char *const *argv)
       size_t used;
       ssize_t n = recv(sock, in + inlen, sizeof in - inlen, 0);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) die_sys(EXIT_TEMP, "unable to read from the broker");
-      if (n == 0)
+      /* A reset is how a broker that stopped reading mid-request hangs up. */
+      if (n < 0 && errno != ECONNRESET) die_sys(EXIT_TEMP, "unable to read from the broker");
+      if (n <= 0)
         die_x(EXIT_TEMP, "the broker closed the connection without a status "
             "(a broker without attached mode? try -o)");
       inlen += (size_t)n;

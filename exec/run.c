@@ -38,7 +38,8 @@ static void child(struct exec_decision *d, const struct request *req, int sock, 
   char msg[512];
   int err;
 
-  if (report != 3 && dup3(report, 3, O_CLOEXEC) < 0) _exit(111);
+  /* 0-2 first: the received descriptors may sit on 3, which the report
+   * channel takes next. */
   if (req->extended) {
     for (int i = 0; i < 3; i++)
       if (dup2(req->fds[i], i) < 0) _exit(111);
@@ -48,6 +49,7 @@ static void child(struct exec_decision *d, const struct request *req, int sock, 
     if (sock > 2 && (dup2(sock, 0) < 0 || dup2(sock, 1) < 0)) _exit(111);
     if (d->policy.errout && dup2(1, 2) < 0) _exit(111);
   }
+  if (report != 3 && dup3(report, 3, O_CLOEXEC) < 0) _exit(111);
   sandbox_exec(&plan, &why);
   err = errno;
   /* Tell the supervisor what failed; it owns the log line. */
