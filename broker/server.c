@@ -117,6 +117,40 @@ static bool setenv_u(const char *name, uint64_t v)
   return setenv(name, num, 1) == 0;
 }
 
+enum server_rules server_conn_rules(const struct server_config *c,
+    const struct rules_who *who, struct rules_match *m)
+{
+  enum rules_result r;
+  int rfd, err;
+
+  if (!c->rules) return SERVER_RULES_NONE;
+  /* Opened per connection so that ipcrules can rename a new cdb into
+   * place while we run; the old one stays valid for whoever has it open. */
+  rfd = open(c->rules, O_RDONLY | O_CLOEXEC);
+  if (rfd < 0) {
+    if (errno == ENOENT && c->rules_missing_ok) return SERVER_RULES_NONE;
+    if (errors(c)) warn_sys("dropping connection, unable to read %s", c->rules);
+    return SERVER_RULES_ERROR;
+  }
+  r = rules_lookup_conn(rfd, who, m);
+  err = errno;
+  close(rfd);
+  switch (r) {
+    case RULES_ERROR:
+      if (errors(c))
+        warn_x("dropping connection, unable to read %s: %s", c->rules,
+            err == EPROTO ? "malformed rules" : strerror(err));
+      return SERVER_RULES_ERROR;
+    case RULES_DENY:
+      return SERVER_RULES_DENY;
+    case RULES_ALLOW:
+      return SERVER_RULES_ALLOW;
+    case RULES_NOTFOUND:
+      break;
+  }
+  return SERVER_RULES_NONE;
+}
+
 /* The child, from fork to exec. Runs for every connection, so it does only
  * what the connection needs: no config beyond the -x cdb, no name lookups,
  * no allocation beyond setenv and the rules record. */
@@ -175,35 +209,20 @@ static noreturn void child(const struct server *s, int fd, const char *remote,
     who.egid = (uint32_t)getegid();
   }
 
-  if (c->rules) {
-    /* Opened per connection so that ipcrules can rename a new cdb into
-     * place while we run; the old one stays valid for whoever has it open. */
-    int rfd = open(c->rules, O_RDONLY | O_CLOEXEC);
-    if (rfd < 0) {
-      if (errno != ENOENT || !c->rules_missing_ok) {
-        if (errors(c)) warn_sys("dropping connection, unable to read %s", c->rules);
-        _exit(EXIT_TEMP);
-      }
-    } else {
-      enum rules_result r = rules_lookup_conn(rfd, &who, &m);
-      int err = errno;
-      close(rfd);
-      if (r == RULES_ERROR) {
-        if (errors(c))
-          warn_x("dropping connection, unable to read %s: %s", c->rules,
-              err == EPROTO ? "malformed rules" : strerror(err));
-        _exit(EXIT_TEMP);
-      }
-      if (r == RULES_DENY) {
-        if (verbose(c)) say("deny %ld %s %s:%lu,%lu", me, safelocal, saferemote,
-            (unsigned long)who.euid, (unsigned long)who.egid);
-        _exit(EXIT_PERM);
-      }
-      if (r == RULES_ALLOW)
-        for (size_t k = 0; k < m.nitems; k++)
-          if (m.items[k].type == '+' && setenv(m.items[k].name, m.items[k].value, 1) < 0)
-            goto nomem;
-    }
+  switch (server_conn_rules(c, &who, &m)) {
+    case SERVER_RULES_ERROR:
+      _exit(EXIT_TEMP);
+    case SERVER_RULES_DENY:
+      if (verbose(c)) say("deny %ld %s %s:%lu,%lu", me, safelocal, saferemote,
+          (unsigned long)who.euid, (unsigned long)who.egid);
+      _exit(EXIT_PERM);
+    case SERVER_RULES_ALLOW:
+      for (size_t k = 0; k < m.nitems; k++)
+        if (m.items[k].type == '+' && setenv(m.items[k].name, m.items[k].value, 1) < 0)
+          goto nomem;
+      break;
+    case SERVER_RULES_NONE:
+      break;
   }
 
   if (verbose(c)) say("ok %ld %s %s:%lu,%lu", me, safelocal, saferemote,
@@ -306,40 +325,48 @@ static int activated_fd(void)
   return fd;
 }
 
-int server_run(const struct server_config *c)
+int server_listen(const struct server_config *c, const char **localpath)
 {
-  struct server s;
-  struct sigaction sa;
-  sigset_t block, old;
   const char *what;
-  char remote[PEER_PATH_MAX + 1];
-  int sig;
+  int lfd;
 
-  memset(&s, 0, sizeof s);
-  s.c = c;
-  s.localpath = c->localname ? c->localname : c->path;
+  *localpath = c->localname ? c->localname : c->path;
   if (fd_ensure_std() < 0) die_sys(EXIT_TEMP, "unable to open /dev/null");
-
-  s.lfd = activated_fd();
+  lfd = activated_fd();
   /* Descriptors we inherited (beyond the activated socket) are not ours to
    * pass on to every handler; drop them once, here, not per connection. */
-  fd_close_from(s.lfd >= 0 ? s.lfd + 1 : 3);
-  if (s.lfd >= 0) {
-    if (fd_cloexec(s.lfd) < 0 || fd_nonblock(s.lfd, 1) < 0 || listen(s.lfd, (int)c->backlog) < 0)
+  fd_close_from(lfd >= 0 ? lfd + 1 : 3);
+  if (lfd >= 0) {
+    if (fd_cloexec(lfd) < 0 || fd_nonblock(lfd, 1) < 0 || listen(lfd, (int)c->backlog) < 0)
       die_sys(EXIT_TEMP, "unable to listen");
   } else {
     int flags = PEER_BIND_UMASK0 | (c->delete_path ? PEER_BIND_DELETE : 0);
-    s.lfd = peer_unix_listen(c->path, flags, (int)c->backlog);
-    if (s.lfd < 0) die_sys(EXIT_TEMP, "unable to bind");
+    lfd = peer_unix_listen(c->path, flags, (int)c->backlog);
+    if (lfd < 0) die_sys(EXIT_TEMP, "unable to bind");
   }
 
   if (server_switch_ids(c, &what) < 0) die_sys(EXIT_TEMP, "unable to %s", what);
 
   /* What every child shares is set once, here, not per connection. */
-  if (setenv("PROTO", "IPC", 1) < 0 || setenv("IPCLOCALPATH", s.localpath, 1) < 0) die_nomem();
+  if (setenv("PROTO", "IPC", 1) < 0 || setenv("IPCLOCALPATH", *localpath, 1) < 0) die_nomem();
   unsetenv("IPCREMOTEEUID");
   unsetenv("IPCREMOTEEGID");
   unsetenv("IPCREMOTEPID");
+  return lfd;
+}
+
+int server_run(const struct server_config *c)
+{
+  struct server s;
+  struct sigaction sa;
+  sigset_t block, old;
+  char remote[PEER_PATH_MAX + 1];
+  int sig;
+
+  memset(&s, 0, sizeof s);
+  s.c = c;
+
+  s.lfd = server_listen(c, &s.localpath);
 
   s.children = calloc(c->limit, sizeof *s.children);
   if (!s.children) die_nomem();

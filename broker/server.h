@@ -36,6 +36,25 @@ struct server_config {
 
 void server_config_init(struct server_config *c);
 
+/* Takes the socket-activated fd 3 or binds and listens on c->path, closes
+ * every other inherited descriptor, switches ids, and sets PROTO and
+ * IPCLOCALPATH. Returns the listening socket (non-blocking, close-on-exec);
+ * fatal errors exit 111. *localpath is what $IPCLOCALPATH says. */
+int server_listen(const struct server_config *c, const char **localpath);
+
+enum server_rules {
+  SERVER_RULES_NONE = 0,     /* no -x, no matching rule, or missing with -X */
+  SERVER_RULES_ALLOW,        /* m holds the rule's variables */
+  SERVER_RULES_DENY,
+  SERVER_RULES_ERROR,        /* logged; the connection must be dropped */
+};
+
+/* The connection rules (-x) for a client, read afresh. */
+struct rules_who;
+struct rules_match;
+enum server_rules server_conn_rules(const struct server_config *c,
+    const struct rules_who *who, struct rules_match *m);
+
 /* Binds (or takes the socket-activated fd 3), switches ids and serves until
  * SIGTERM, then returns 0. Fatal setup errors exit 111 with a message. */
 int server_run(const struct server_config *c);

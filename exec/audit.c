@@ -27,6 +27,15 @@ static void catnum(struct audit *a, uint64_t u)
   cat(a, num, fmt_u64(num, u));
 }
 
+static char reqid[48];
+
+void audit_set_request(uint64_t pid, uint64_t seq)
+{
+  size_t n = fmt_u64(reqid, pid);
+  reqid[n++] = '.';
+  fmt_u64(reqid + n, seq);
+}
+
 void audit_begin(struct audit *a, const char *word, uint32_t euid, uint32_t egid,
     uint32_t uid, const char *cmd)
 {
@@ -42,7 +51,8 @@ void audit_begin(struct audit *a, const char *word, uint32_t euid, uint32_t egid
   catnum(a, uid);
   cats(a, ".");
   cat(a, safe, logsafe(safe, sizeof safe, cmd, strlen(cmd), 100));
-  audit_num(a, "req", (uint64_t)getpid());
+  if (reqid[0]) audit_str(a, "req", reqid);
+  else audit_num(a, "req", (uint64_t)getpid());
 }
 
 void audit_bytes(struct audit *a, const char *key, const char *value, size_t len, size_t max)

@@ -24,7 +24,11 @@ struct audit {
   size_t n;
 };
 
-/* Starts a line: "ipcexec: WORD EUID.EGID,UID.CMD req=PID". */
+/* Names the request in every line: req=PID, or req=PID.SEQ once set (a
+ * preforked server handles many requests in one process). */
+void audit_set_request(uint64_t pid, uint64_t seq);
+
+/* Starts a line: "ipcexec: WORD EUID.EGID,UID.CMD req=ID". */
 void audit_begin(struct audit *a, const char *word, uint32_t euid, uint32_t egid,
     uint32_t uid, const char *cmd);
 void audit_str(struct audit *a, const char *key, const char *value);

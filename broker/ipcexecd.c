@@ -1,0 +1,52 @@
+/* ipcexecd [ipcserver options] [-t seconds] path rules.cdb: the exec broker
+ * as a preforked server. The same decision, sandbox and audit code as
+ * ipcserver + ipcexec (exec_handle), without a fork and an exec of ipcexec
+ * for every request: workers accept and handle requests in turn, and only
+ * the delegated command is forked. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "decide.h"
+#include "die.h"
+#include "ipchandle.h"
+#include "request.h"
+#include "run.h"
+#include "scan.h"
+
+#define USAGE "ipcexecd [ -qQvdDUXpP ] [ -c limit ] [ -x rules.cdb ] [ -B banner ] " \
+  "[ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -f lockfile ] path rules.cdb"
+
+struct ctx {
+  const char *rules;
+  int timeout_ms;
+  uint64_t seq;
+};
+
+static int handle(void *p, int fd, const struct ipchandle_conn *conn)
+{
+  struct ctx *x = p;
+  struct exec_caller caller = {
+    .euid = conn->euid, .egid = conn->egid, .has_pid = conn->pid > 0,
+    .pid = (uint32_t)conn->pid, .localpath = conn->localpath, .remotepath = conn->remotepath,
+  };
+  /* Without the client's ids there is nobody to decide for. */
+  if (!conn->has_ids) {
+    warn_x("refusing a request without peer ids (-P)");
+    return 111;
+  }
+  audit_set_request((uint64_t)getpid(), ++x->seq);
+  return exec_handle(fd, &caller, x->rules, x->timeout_ms);
+}
+
+int main(int argc, char **argv)
+{
+  struct ctx x = { 0, REQUEST_DEFAULT_TIMEOUT_MS, 0 };
+  char **rest;
+  struct ipchandle *h;
+
+  die_init("ipcexecd");
+  h = ipchandle_parse(argc, argv, USAGE, 1, &rest);
+  x.rules = rest[0];
+  return ipchandle_serve(h, handle, &x);
+}

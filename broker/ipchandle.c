@@ -1,0 +1,332 @@
+#include "ipchandle.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+
+#include "die.h"
+#include "fd.h"
+#include "logsafe.h"
+#include "peer_cred.h"
+#include "rules_lookup.h"
+#include "scan.h"
+#include "server.h"
+#include "unix_socket.h"
+
+extern char **environ;
+
+struct ipchandle {
+  struct server_config c;
+  const char *lockfile;
+  const char *localpath;
+  int lfd;
+  int lockfd;
+};
+
+static volatile sig_atomic_t got_term, got_chld;
+
+static void on_term(int sig) { (void)sig; got_term = 1; }
+static void on_chld(int sig) { (void)sig; got_chld = 1; }
+
+static unsigned number(const char *usage, const char *s, unsigned min, unsigned max)
+{
+  uint64_t v;
+  if (!scan_u64(s, max, &v) || v < min) die_usage(usage);
+  return (unsigned)v;
+}
+
+struct ipchandle *ipchandle_parse(int argc, char **argv, const char *usage,
+    int noperands, char ***rest)
+{
+  static struct ipchandle h;
+  int opt;
+
+  server_config_init(&h.c);
+  h.lockfd = -1;
+  opterr = 0;
+  while ((opt = getopt(argc, argv, "+qQvc:x:XB:g:u:Ub:dDl:pPf:")) != -1) {
+    switch (opt) {
+      case 'q': h.c.verbosity = SERVER_QUIET; break;
+      case 'Q': h.c.verbosity = SERVER_ERRORS; break;
+      case 'v': h.c.verbosity = SERVER_VERBOSE; break;
+      case 'c': h.c.limit = number(usage, optarg, 1, 1000); break;
+      case 'x': h.c.rules = optarg; break;
+      case 'X': h.c.rules_missing_ok = true; break;
+      case 'B': h.c.banner = optarg; break;
+      case 'g': if (!scan_id(optarg, &h.c.gid)) die_usage(usage); h.c.set_gid = true; break;
+      case 'u': if (!scan_id(optarg, &h.c.uid)) die_usage(usage); h.c.set_uid = true; break;
+      case 'U':
+        if (!scan_id(getenv("UID"), &h.c.uid) || !scan_id(getenv("GID"), &h.c.gid))
+          die_x(EXIT_USAGE, "-U needs $UID and $GID set to numeric ids");
+        h.c.set_uid = h.c.set_gid = true;
+        break;
+      case 'b': h.c.backlog = number(usage, optarg, 0, SERVER_MAX_BACKLOG); break;
+      case 'd': h.c.delete_path = true; break;
+      case 'D': h.c.delete_path = false; break;
+      case 'l': h.c.localname = optarg; break;
+      case 'p': h.c.lookup_peer = true; break;
+      case 'P': h.c.lookup_peer = false; break;
+      case 'f': h.lockfile = optarg; break;
+      default: die_usage(usage);
+    }
+  }
+  argv += optind;
+  argc -= optind;
+  if (argc != 1 + noperands || !argv[0][0]) die_usage(usage);
+  for (int i = 1; i <= noperands; i++)
+    if (!argv[i][0]) die_usage(usage);
+  h.c.path = argv[0];
+  *rest = argv + 1;
+  return &h;
+}
+
+/* A private environment for one connection: the server's own, with the
+ * connection's variables put first, so getenv finds them. Swapped in for
+ * the call and out again after it, so nothing of one client's setup can
+ * reach the next. */
+struct env_swap {
+  char **saved;
+  char **env;
+  char *owned[8 + 64];
+  size_t nowned;
+};
+
+static bool env_add(struct env_swap *e, const char *name, const char *value)
+{
+  size_t nl = strlen(name), vl = strlen(value);
+  char *s;
+  if (e->nowned == sizeof e->owned / sizeof *e->owned) return false;
+  s = malloc(nl + vl + 2);
+  if (!s) return false;
+  memcpy(s, name, nl);
+  s[nl] = '=';
+  memcpy(s + nl + 1, value, vl + 1);
+  e->owned[e->nowned++] = s;
+  return true;
+}
+
+static bool env_num(struct env_swap *e, const char *name, uint64_t v)
+{
+  char num[21];
+  fmt_u64(num, v);
+  return env_add(e, name, num);
+}
+
+static bool env_enter(struct env_swap *e)
+{
+  size_t n = 0, k = 0;
+  while (environ[n]) n++;
+  e->env = malloc((n + e->nowned + 1) * sizeof *e->env);
+  if (!e->env) return false;
+  for (size_t i = 0; i < e->nowned; i++) e->env[k++] = e->owned[i];
+  for (size_t i = 0; i < n; i++) e->env[k++] = environ[i];
+  e->env[k] = 0;
+  e->saved = environ;
+  environ = e->env;
+  return true;
+}
+
+static void env_leave(struct env_swap *e)
+{
+  if (e->saved) environ = e->saved;
+  free(e->env);
+  for (size_t i = 0; i < e->nowned; i++) free(e->owned[i]);
+  memset(e, 0, sizeof *e);
+}
+
+/* One connection, in a worker. */
+static void serve_one(struct ipchandle *h, int fd, const char *remote, ipchandle_fn fn, void *ctx)
+{
+  const struct server_config *c = &h->c;
+  char saferemote[SERVER_LOG_MAX + 4], safelocal[SERVER_LOG_MAX + 4];
+  struct ipchandle_conn conn;
+  struct env_swap e;
+  struct rules_who who;
+  struct rules_match m;
+  struct peer_cred pc;
+  long me = (long)getpid();
+  bool verbose = c->verbosity >= SERVER_VERBOSE, errors = c->verbosity >= SERVER_ERRORS;
+  int code;
+
+  memset(&e, 0, sizeof e);
+  memset(&conn, 0, sizeof conn);
+  memset(&m, 0, sizeof m);
+  if (verbose) {
+    logsafe(saferemote, sizeof saferemote, remote, strlen(remote), SERVER_LOG_MAX);
+    logsafe(safelocal, sizeof safelocal, h->localpath, strlen(h->localpath), SERVER_LOG_MAX);
+    say("pid %ld from %s", me, saferemote);
+  }
+  memset(&who, 0, sizeof who);
+  who.has_euid = who.has_egid = true;
+  if (c->lookup_peer) {
+    if (peer_cred_get(fd, &pc) < 0) {
+      if (errors) warn_sys("dropping connection, unable to get peer ids");
+      return;
+    }
+    conn.has_ids = true;
+    conn.euid = who.euid = pc.uid;
+    conn.egid = who.egid = pc.gid;
+    conn.pid = pc.pid;
+  } else {
+    who.euid = (uint32_t)geteuid();
+    who.egid = (uint32_t)getegid();
+  }
+  conn.localpath = h->localpath;
+  conn.remotepath = remote;
+  if (c->banner && fd_write_all(fd, c->banner, strlen(c->banner)) < 0) {
+    if (errors) warn_sys("dropping connection, unable to write banner");
+    return;
+  }
+
+  if (!env_add(&e, "IPCREMOTEPATH", remote)) goto nomem;
+  if (conn.has_ids && (!env_num(&e, "IPCREMOTEEUID", pc.uid) || !env_num(&e, "IPCREMOTEEGID", pc.gid)
+      || !env_num(&e, "IPCREMOTEPID", (uint64_t)pc.pid)))
+    goto nomem;
+  switch (server_conn_rules(c, &who, &m)) {
+    case SERVER_RULES_ERROR:
+      goto out;
+    case SERVER_RULES_DENY:
+      if (verbose) say("deny %ld %s %s:%lu,%lu", me, safelocal, saferemote,
+          (unsigned long)who.euid, (unsigned long)who.egid);
+      goto out;
+    case SERVER_RULES_ALLOW:
+      for (size_t k = 0; k < m.nitems; k++)
+        if (m.items[k].type == '+' && !env_add(&e, m.items[k].name, m.items[k].value)) goto nomem;
+      break;
+    case SERVER_RULES_NONE:
+      break;
+  }
+  if (!env_enter(&e)) goto nomem;
+  if (verbose) say("ok %ld %s %s:%lu,%lu", me, safelocal, saferemote,
+      (unsigned long)who.euid, (unsigned long)who.egid);
+  code = fn(ctx, fd, &conn);
+  if (verbose) say("end %ld status %d", me, (code & 0xff) << 8);
+  goto out;
+
+nomem:
+  if (errors) warn_x("dropping connection, out of memory");
+out:
+  env_leave(&e);
+  rules_match_free(&m);
+}
+
+static void worker(struct ipchandle *h, ipchandle_fn fn, void *ctx)
+{
+  char remote[PEER_PATH_MAX + 1];
+  sigset_t none;
+
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGCHLD, SIG_DFL);
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, 0);
+  /* Workers block in accept; the kernel wakes one per connection. */
+  fd_nonblock(h->lfd, 0);
+  for (;;) {
+    int fd;
+    if (h->lockfd >= 0 && flock(h->lockfd, LOCK_EX) < 0) die_sys(EXIT_TEMP, "unable to lock %s", h->lockfile);
+    fd = peer_unix_accept(h->lfd, remote);
+    if (h->lockfd >= 0) flock(h->lockfd, LOCK_UN);
+    if (fd < 0) {
+      if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED) continue;
+      warn_sys("unable to accept");
+      sleep(1);
+      continue;
+    }
+    serve_one(h, fd, remote, fn, ctx);
+    close(fd);
+  }
+}
+
+static pid_t spawn(struct ipchandle *h, ipchandle_fn fn, void *ctx)
+{
+  pid_t pid = fork();
+  if (pid < 0) {
+    warn_sys("unable to fork a worker");
+    return -1;
+  }
+  if (pid == 0) {
+    worker(h, fn, ctx);
+    _exit(0);
+  }
+  return pid;
+}
+
+int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx)
+{
+  struct sigaction sa;
+  sigset_t block, wait_mask;
+  pid_t *workers;
+  unsigned n = h->c.limit, alive = 0;
+
+  h->lfd = server_listen(&h->c, &h->localpath);
+  if (h->lockfile) {
+    h->lockfd = open(h->lockfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (h->lockfd < 0) die_sys(EXIT_TEMP, "unable to open %s", h->lockfile);
+  }
+  workers = calloc(n, sizeof *workers);
+  if (!workers) die_nomem();
+
+  sigemptyset(&block);
+  sigaddset(&block, SIGCHLD);
+  sigaddset(&block, SIGTERM);
+  sigprocmask(SIG_BLOCK, &block, &wait_mask);
+  sigdelset(&wait_mask, SIGCHLD);
+  sigdelset(&wait_mask, SIGTERM);
+  memset(&sa, 0, sizeof sa);
+  sigemptyset(&sa.sa_mask);
+  sa.sa_handler = on_chld;
+  sa.sa_flags = SA_NOCLDSTOP;
+  sigaction(SIGCHLD, &sa, 0);
+  sa.sa_handler = on_term;
+  sa.sa_flags = 0;
+  sigaction(SIGTERM, &sa, 0);
+
+  for (unsigned i = 0; i < n; i++) {
+    workers[i] = spawn(h, fn, ctx);
+    if (workers[i] > 0) alive++;
+  }
+  if (h->c.verbosity >= SERVER_VERBOSE) say("status: %u/%u", alive, n);
+
+  while (!got_term) {
+    pid_t pid;
+    int wstat;
+    sigsuspend(&wait_mask);
+    if (!got_chld) continue;
+    got_chld = 0;
+    while ((pid = waitpid(-1, &wstat, WNOHANG)) > 0) {
+      for (unsigned i = 0; i < n; i++) {
+        if (workers[i] != pid) continue;
+        if (h->c.verbosity >= SERVER_ERRORS)
+          warn_x("worker %ld ended with status %d, replacing it", (long)pid, wstat);
+        if (got_term) {
+          workers[i] = 0;
+        } else {
+          struct timespec pause = { 0, 10 * 1000 * 1000 };
+          /* a worker that dies at once must not turn into a fork loop */
+          nanosleep(&pause, 0);
+          workers[i] = spawn(h, fn, ctx);
+        }
+      }
+    }
+  }
+
+  for (unsigned i = 0; i < n; i++)
+    if (workers[i] > 0) kill(workers[i], SIGTERM);
+  for (unsigned i = 0; i < n; i++)
+    if (workers[i] > 0) waitpid(workers[i], 0, 0);
+  free(workers);
+  return 0;
+}
+
+int ipchandle_main(int argc, char **argv, const char *usage, int noperands,
+    char ***rest, ipchandle_fn fn, void *ctx)
+{
+  return ipchandle_serve(ipchandle_parse(argc, argv, usage, noperands, rest), fn, ctx);
+}

@@ -1,0 +1,49 @@
+/* ipchandle: preforking local-domain servers.
+ *
+ * At start-up the server binds (or takes the socket-activated fd 3), then
+ * forks -c n workers (default 40). Each worker accepts on the shared
+ * socket, sets up the connection exactly as ipcserver would (peer ids,
+ * banner, connection rules, environment), and calls the handler once per
+ * connection with the client on a descriptor, then loops. A worker that
+ * dies is replaced. SIGTERM is passed to every worker, awaited, and the
+ * server exits 0. No fork and no exec per connection: that is the point.
+ *
+ * Options: those of ipcserver except -C (a per-uid count would need state
+ * shared between workers), plus -f lockfile (flock around accept, for
+ * kernels or sockets where waking every worker costs too much). */
+#ifndef BROKER_IPCHANDLE_H
+#define BROKER_IPCHANDLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* What the handler learns about the client; also in its environment. */
+struct ipchandle_conn {
+  bool has_ids;             /* false with -P */
+  uint32_t euid, egid;
+  pid_t pid;
+  const char *localpath;    /* $IPCLOCALPATH */
+  const char *remotepath;   /* $IPCREMOTEPATH: client-chosen bytes */
+};
+
+/* Called once per connection in a worker, with fd on the client. Returns
+ * an exit-code-like status for the log ("end PID status"). The handler
+ * must release what it allocates and close what it opens (fd is closed by
+ * ipchandle afterwards); the environment is put back by ipchandle. */
+typedef int (*ipchandle_fn)(void *ctx, int fd, const struct ipchandle_conn *conn);
+
+/* Parses ipcserver-style options from argv (argv[0] is the program), leaves
+ * the operands after path in *rest, and serves. prog names the program in
+ * messages; usage is its usage line. Returns only on SIGTERM, with 0. */
+int ipchandle_main(int argc, char **argv, const char *usage, int noperands,
+    char ***rest, ipchandle_fn fn, void *ctx);
+
+/* The same, in two steps, for programs that must check their operands
+ * before binding: parse, then serve. */
+struct ipchandle;
+struct ipchandle *ipchandle_parse(int argc, char **argv, const char *usage,
+    int noperands, char ***rest);
+int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx);
+
+#endif
