@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 
 #include <cap-ng.h>
 
@@ -12,6 +14,7 @@
 
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_IS_SET 1
 #define PR_CAP_AMBIENT_RAISE 2
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
@@ -75,18 +78,26 @@ static int verify(const struct sandbox_ids *ids, uint64_t keep, const char **why
       return -1;
     }
   }
-  /* Every capability set exactly as policy says. */
-  capng_clear(CAPNG_SELECT_ALL);
-  if (capng_get_caps_process() < 0) {
-    *why = "unable to read capabilities";
-    return -1;
-  }
-  for (unsigned c = 0; c <= sandbox_cap_last(); c++) {
-    int want = kept(keep, c);
-    if (capng_have_capability(CAPNG_EFFECTIVE, c) != want ||
-        capng_have_capability(CAPNG_PERMITTED, c) != want ||
-        capng_have_capability(CAPNG_INHERITABLE, c) != want ||
-        prctl(PR_CAPBSET_READ, c, 0, 0, 0) != want) {
+  /* Every capability set exactly as policy says, read straight from the
+   * kernel (capget, and the bounding and ambient sets by prctl). */
+  {
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    uint64_t eff, prm, inh, bnd = 0, amb = 0;
+    if (syscall(SYS_capget, &hdr, data) < 0) {
+      *why = "unable to read capabilities";
+      return -1;
+    }
+    eff = data[0].effective | (uint64_t)data[1].effective << 32;
+    prm = data[0].permitted | (uint64_t)data[1].permitted << 32;
+    inh = data[0].inheritable | (uint64_t)data[1].inheritable << 32;
+    for (unsigned c = 0; c <= sandbox_cap_last(); c++) {
+      if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1) bnd |= UINT64_C(1) << c;
+      if (ids->uid != 0 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1)
+        amb |= UINT64_C(1) << c;
+    }
+    if (eff != keep || prm != keep || inh != keep || bnd != keep ||
+        (ids->uid != 0 && amb != keep)) {
       *why = "capability verification failed";
       return -1;
     }

@@ -272,8 +272,11 @@ scmp_filter_ctx sandbox_seccomp_build(enum sandbox_seccomp profile)
   if (!c) return 0;
   /* no_new_privs is set by the sandbox, explicitly; a foreign ABI is
    * killed outright rather than given an errno. */
+  /* A binary tree of syscall numbers instead of a linear scan: the kernel
+   * attaches and runs it faster, and it says the same. */
   if (seccomp_attr_set(c, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
-      seccomp_attr_set(c, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0) {
+      seccomp_attr_set(c, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0 ||
+      seccomp_attr_set(c, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0) {
     seccomp_release(c);
     return 0;
   }
