@@ -224,6 +224,10 @@ static void worker(struct ipchandle *h, ipchandle_fn fn, void *ctx)
 
   signal(SIGTERM, SIG_DFL);
   signal(SIGCHLD, SIG_DFL);
+  /* A client that hangs up must cost a failed write (EPIPE), not the
+   * worker: with SIGPIPE, every early hang-up killed one and forked its
+   * replacement. */
+  signal(SIGPIPE, SIG_IGN);
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, 0);
   /* Workers block in accept; the kernel wakes one per connection. */

@@ -30,7 +30,9 @@ struct ipchandle_conn {
 /* Called once per connection in a worker, with fd on the client. Returns
  * an exit-code-like status for the log ("end PID status"). The handler
  * must release what it allocates and close what it opens (fd is closed by
- * ipchandle afterwards); the environment is put back by ipchandle. */
+ * ipchandle afterwards); the environment is put back by ipchandle.
+ * SIGPIPE is ignored in the workers, so a write to a client that went away
+ * fails with EPIPE; a handler that runs another program restores it there. */
 typedef int (*ipchandle_fn)(void *ctx, int fd, const struct ipchandle_conn *conn);
 
 /* Parses ipcserver-style options from argv (argv[0] is the program), leaves
