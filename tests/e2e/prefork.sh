@@ -291,8 +291,27 @@ IPCREMOTEEGID=(unset)
 IPCREMOTEPID=(unset)" "$OUT"
 stop "$PPID2"
 
+# A client that hangs up early costs a failed write, not the worker. The
+# worker is stopped while clients connect and go, so that it writes to
+# connections whose other end is already closed.
+P3=$T_TMP/p3
+"$PRINT" -c 1 "$P3" 2>"$T_TMP/plog3" &
+PPID3=$!
+T_PIDS="$T_PIDS $PPID3"
+wait_for_socket "$P3" || fail "ipcprint (hang-ups) did not start"
+wait_workers "$PPID3" 1 || fail "ipcprint (hang-ups): no worker"
+w3=$(workers "$PPID3")
+kill -STOP "$w3"
+for i in 1 2 3; do timeout 0.1 "$CAT" "$P3" >/dev/null 2>&1; done
+kill -CONT "$w3"
+sleep 0.3
+check "early hang-ups: the worker survives" "$w3" "$(workers "$PPID3")"
+check "early hang-ups: no worker replaced" "" "$(grep -a 'replacing it' "$T_TMP/plog3")"
+check "early hang-ups: the worker still serves" "PROTO=IPC" "$("$CAT" "$P3" | head -1)"
+stop "$PPID3"
+
 # Under a sanitizer build, the servers' own reports land in their logs.
 check "no sanitizer reports in the server logs" "" \
-  "$(grep -aE 'Sanitizer|runtime error' "$T_TMP/log" "$T_TMP/log1" "$T_TMP/log2" "$T_TMP/plog" 2>/dev/null)"
+  "$(grep -aE 'Sanitizer|runtime error' "$T_TMP/log" "$T_TMP/log1" "$T_TMP/log2" "$T_TMP/plog" "$T_TMP/plog3" 2>/dev/null)"
 
 t_done
