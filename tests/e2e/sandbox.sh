@@ -156,6 +156,17 @@ RULEVAR=r v
 SHELL=/usr/sbin/nologin
 USER=nobody" "$(sort "$T_TMP/env.out")"
 
+# The same through a real ipcserver started with a hostile environment,
+# and an unprivileged client: only the allow-list reaches the command.
+env -i PATH=.:/usr/bin:/bin LD_PRELOAD=/tmp/evil.so BASH_ENV=/tmp/evil FOO=foo KEEPME=kept \
+  IFS=x "$(prog ipcserver)" "$T_TMP/s" "$IPCEXEC" "$T_TMP/exec.cdb" 2>"$T_TMP/srv.log" &
+T_PIDS="$T_PIDS $!"
+wait_for_socket "$T_TMP/s" || fail "server did not start"
+names=$(setpriv --reuid=4242 --regid=4343 --clear-groups -- env -i PATH=/usr/bin:/bin IPCEXECPATH="$T_TMP/s" \
+  FOO=client BASH_ENV=/tmp/client "$(prog ipcdo)" nobody env </dev/null | sed 's/=.*//' | sort | tr '\n' ' ')
+check "via ipcserver: exactly the allow-list, nothing of the server's or client's" \
+  "HOME IPCLOCALPATH IPCREMOTEEGID IPCREMOTEEUID IPCREMOTEPATH IPCREMOTEPID IPCREMOTEUSER KEEPME LOGNAME PATH PROTO RULEVAR SHELL USER " "$names"
+
 # Descriptors: a descriptor ipcexec inherited is gone in the command.
 req 65534 sh -c 'ls /proc/self/fd | sort -n | tr "\n" " "' >"$T_TMP/fd.req"
 env -i IPCREMOTEEUID=4242 IPCREMOTEEGID=4343 "$IPCEXEC" "$T_TMP/exec.cdb" <"$T_TMP/fd.req" 7</etc/passwd 9>"$T_TMP/nine" >"$T_TMP/fd.out" 2>/dev/null
