@@ -250,6 +250,21 @@ check "-P: request refused" "111 " "$RC $OUT"
 wait_for 1 'refusing a request without peer ids' "$T_TMP/log2" && pass "-P: refusal logged" || fail "-P log: $(cat "$T_TMP/log2")"
 stop "$SPID2"
 
+# --- socket activation: the workers serve the inherited descriptor 3
+if command -v systemd-socket-activate >/dev/null; then
+  SA=$T_TMP/sa
+  systemd-socket-activate -l "$SA" "$EXECD" -c 2 "$SA" "$T_TMP/exec.cdb" 2>"$T_TMP/salog" &
+  SAPID=$!
+  T_PIDS="$T_PIDS $SAPID"
+  wait_for_socket "$SA" || fail "socket-activated ipcexecd: no socket"
+  chmod 666 "$SA"
+  run as 4242 4343 env IPCEXECPATH="$SA" "$DO" nobody sh -c 'echo activated' </dev/null
+  check "socket activation: served on fd 3" "0 activated" "$RC $OUT"
+  wait_workers "$SAPID" 2 && pass "socket activation: two workers" || fail "socket activation workers"
+  stop "$SAPID"
+  check "socket activation: SIGTERM exit 0" 0 "$STOP_RC"
+fi
+
 # --- ipcprint
 crules '4242:allow,SEEN="yes",PROTO="spoofed"'
 P=$T_TMP/p
