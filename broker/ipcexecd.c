@@ -1,4 +1,4 @@
-/* ipcexecd [ipcserver options] [-t seconds] path rules.cdb: the exec broker
+/* ipcexecd [ipcserver options] path rules.cdb: the exec broker
  * as a preforked server. The same decision, sandbox and audit code as
  * ipcserver + ipcexec (exec_handle), without a fork and an exec of ipcexec
  * for every request: workers accept and handle requests in turn, and only
