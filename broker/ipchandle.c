@@ -22,6 +22,9 @@
 
 extern char **environ;
 
+/* Each worker is a process: more than this is a configuration mistake. */
+#define IPCHANDLE_MAX_WORKERS 1000
+
 struct ipchandle {
   struct server_config c;
   const char *lockfile;
@@ -51,31 +54,15 @@ struct ipchandle *ipchandle_parse(int argc, char **argv, const char *usage,
   server_config_init(&h.c);
   h.lockfd = -1;
   opterr = 0;
-  while ((opt = getopt(argc, argv, "+qQvc:x:XB:g:u:Ub:dDl:pPf:")) != -1) {
-    switch (opt) {
-      case 'q': h.c.verbosity = SERVER_QUIET; break;
-      case 'Q': h.c.verbosity = SERVER_ERRORS; break;
-      case 'v': h.c.verbosity = SERVER_VERBOSE; break;
-      case 'c': h.c.limit = number(usage, optarg, 1, 1000); break;
-      case 'x': h.c.rules = optarg; break;
-      case 'X': h.c.rules_missing_ok = true; break;
-      case 'B': h.c.banner = optarg; break;
-      case 'g': if (!scan_id(optarg, &h.c.gid)) die_usage(usage); h.c.set_gid = true; break;
-      case 'u': if (!scan_id(optarg, &h.c.uid)) die_usage(usage); h.c.set_uid = true; break;
-      case 'U':
-        if (!scan_id(getenv("UID"), &h.c.uid) || !scan_id(getenv("GID"), &h.c.gid))
-          die_x(EXIT_USAGE, "-U needs $UID and $GID set to numeric ids");
-        h.c.set_uid = h.c.set_gid = true;
-        break;
-      case 'b': h.c.backlog = number(usage, optarg, 0, SERVER_MAX_BACKLOG); break;
-      case 'd': h.c.delete_path = true; break;
-      case 'D': h.c.delete_path = false; break;
-      case 'l': h.c.localname = optarg; break;
-      case 'p': h.c.lookup_peer = true; break;
-      case 'P': h.c.lookup_peer = false; break;
-      case 'f': h.lockfile = optarg; break;
-      default: die_usage(usage);
-    }
+  /* ipcserver's options, less -C (a per-uid count would need state the
+   * workers share), with -c bounded by the number of workers we fork,
+   * plus -f lockfile. */
+  while ((opt = getopt(argc, argv, "+" SERVER_OPTIONS "f:")) != -1) {
+    if (opt == 'f') h.lockfile = optarg;
+    else if (opt == 'C' || opt == 'c') {
+      if (opt == 'C') die_usage(usage);
+      h.c.limit = number(usage, optarg, 1, IPCHANDLE_MAX_WORKERS);
+    } else if (!server_option(&h.c, opt, optarg, usage)) die_usage(usage);
   }
   argv += optind;
   argc -= optind;

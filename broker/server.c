@@ -61,6 +61,51 @@ void server_config_init(struct server_config *c)
   c->lookup_peer = true;
 }
 
+static unsigned option_number(const char *usage, const char *s, unsigned min, unsigned max)
+{
+  uint64_t v;
+  if (!scan_u64(s, max, &v) || v < min) die_usage(usage);
+  return (unsigned)v;
+}
+
+static uint32_t option_id(const char *usage, const char *s)
+{
+  uint32_t v;
+  if (!scan_id(s, &v)) die_usage(usage);
+  return v;
+}
+
+bool server_option(struct server_config *c, int opt, const char *arg, const char *usage)
+{
+  switch (opt) {
+    case 'q': c->verbosity = SERVER_QUIET; break;
+    case 'Q': c->verbosity = SERVER_ERRORS; break;
+    case 'v': c->verbosity = SERVER_VERBOSE; break;
+    case 'c': c->limit = option_number(usage, arg, 1, SERVER_MAX_LIMIT); break;
+    case 'C': c->peruid = option_number(usage, arg, 1, SERVER_MAX_LIMIT); break;
+    case 'x': c->rules = arg; break;
+    case 'X': c->rules_missing_ok = true; break;
+    case 'B': c->banner = arg; break;
+    case 'g': c->gid = option_id(usage, arg); c->set_gid = true; break;
+    case 'u': c->uid = option_id(usage, arg); c->set_uid = true; break;
+    case 'U':
+      /* As set by envuidgid; both must be there and canonical, since a
+       * missing one silently meaning "root" is the bug to avoid. */
+      if (!scan_id(getenv("UID"), &c->uid) || !scan_id(getenv("GID"), &c->gid))
+        die_x(EXIT_USAGE, "-U needs $UID and $GID set to numeric ids");
+      c->set_uid = c->set_gid = true;
+      break;
+    case 'b': c->backlog = option_number(usage, arg, 0, SERVER_MAX_BACKLOG); break;
+    case 'd': c->delete_path = true; break;
+    case 'D': c->delete_path = false; break;
+    case 'l': c->localname = arg; break;
+    case 'p': c->lookup_peer = true; break;
+    case 'P': c->lookup_peer = false; break;
+    default: return false;
+  }
+  return true;
+}
+
 int server_switch_ids(const struct server_config *c, const char **what)
 {
   uid_t ru, eu, su;

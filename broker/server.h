@@ -36,6 +36,13 @@ struct server_config {
 
 void server_config_init(struct server_config *c);
 
+/* The options ipcserver and the ipchandle servers share
+ * (qQvcCxXBguUbdDlpP). Applies opt with its argument and returns true, or
+ * returns false for a letter it does not know; a bad number or id is a
+ * usage error (exit 100, usage line). */
+#define SERVER_OPTIONS "qQvc:C:x:XB:g:u:Ub:dDl:pP"
+bool server_option(struct server_config *c, int opt, const char *arg, const char *usage);
+
 /* Takes the socket-activated fd 3 or binds and listens on c->path, closes
  * every other inherited descriptor, switches ids, and sets PROTO and
  * IPCLOCALPATH. Returns the listening socket (non-blocking, close-on-exec);

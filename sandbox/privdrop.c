@@ -82,7 +82,7 @@ static int verify(const struct sandbox_ids *ids, uint64_t keep, const char **why
    * kernel (capget, and the bounding and ambient sets by prctl). */
   {
     struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-    struct __user_cap_data_struct data[2];
+    struct __user_cap_data_struct data[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
     uint64_t eff, prm, inh, bnd = 0, amb = 0;
     if (syscall(SYS_capget, &hdr, data) < 0) {
       *why = "unable to read capabilities";
