@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
@@ -44,6 +45,32 @@ static bool kept(uint64_t keep, unsigned cap)
   return cap < 64 && (keep & (UINT64_C(1) << cap));
 }
 
+static int cmp_gid(const void *a, const void *b)
+{
+  gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Sorts and removes duplicates in place; returns the new count. */
+static size_t uniq_groups(gid_t *g, size_t n)
+{
+  size_t k = 0;
+  qsort(g, n, sizeof *g, cmp_gid);
+  for (size_t i = 0; i < n; i++)
+    if (!k || g[k - 1] != g[i]) g[k++] = g[i];
+  return k;
+}
+
+static bool same_groups(gid_t *have, size_t nhave, const gid_t *want, size_t nwant)
+{
+  gid_t w[SANDBOX_MAX_GROUPS];
+  if (nwant > SANDBOX_MAX_GROUPS) return false;
+  memcpy(w, want, nwant * sizeof *w);
+  nwant = uniq_groups(w, nwant);
+  nhave = uniq_groups(have, nhave);
+  return nhave == nwant && !memcmp(have, w, nhave * sizeof *w);
+}
+
 static int verify(const struct sandbox_ids *ids, uint64_t keep, const char **why)
 {
   uid_t r, e, s;
@@ -59,8 +86,10 @@ static int verify(const struct sandbox_ids *ids, uint64_t keep, const char **why
     *why = "gid verification failed";
     return -1;
   }
+  /* The kernel keeps the list sorted, whatever order setgroups got, and
+   * getgrouplist may repeat the primary group: compare as sets. */
   n = getgroups(SANDBOX_MAX_GROUPS, groups);
-  if (n < 0 || (size_t)n != ids->ngroups || memcmp(groups, ids->groups, (size_t)n * sizeof *groups)) {
+  if (n < 0 || !same_groups(groups, (size_t)n, ids->groups, ids->ngroups)) {
     *why = "group verification failed";
     return -1;
   }

@@ -51,6 +51,9 @@ static const char *const deny_eperm[] = {
   "security", "sgetmask", "ssetmask", "stty", "sysfs", "tuxcall", "ulimit",
   "uselib", "ustat", "vserver", "nfsservctl", "vm86", "vm86old",
   "lookup_dcookie",
+  /* the x86 local descriptor table: no program of ours needs it, and it
+   * has been a kernel attack surface */
+  "modify_ldt",
   /* reading or writing another process's memory */
   "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd",
   /* kernel interfaces with a long history of privilege escalations */
@@ -86,14 +89,14 @@ static const char *const strict_allow[] = {
   "fsync", "fdatasync", "sync", "syncfs", "sync_file_range", "fadvise64",
   "fadvise64_64", "readahead", "fallocate", "ftruncate", "ftruncate64",
   /* files and directories */
-  "open", "openat", "creat", "stat", "lstat", "fstat", "newfstatat",
+  "stat", "lstat", "fstat", "newfstatat",
   "stat64", "lstat64", "fstat64", "fstatat64", "statx", "statfs", "fstatfs",
   "statfs64", "fstatfs64", "access", "faccessat", "faccessat2", "readlink",
   "readlinkat", "getdents", "getdents64", "getcwd", "chdir", "fchdir",
   "mkdir", "mkdirat", "rmdir", "rename", "renameat", "renameat2", "link",
   "linkat", "symlink", "symlinkat", "unlink", "unlinkat", "truncate",
-  "truncate64", "utime", "utimes", "utimensat", "futimesat", "mknod",
-  "mknodat", "umask", "chown", "fchown", "lchown", "fchownat", "chown32",
+  "truncate64", "utime", "utimes", "utimensat", "futimesat",
+  "umask", "chown", "fchown", "lchown", "fchownat", "chown32",
   "fchown32", "lchown32", "getxattr", "lgetxattr", "fgetxattr", "listxattr",
   "llistxattr", "flistxattr", "setxattr", "lsetxattr", "fsetxattr",
   "removexattr", "lremovexattr", "fremovexattr", "inotify_init",
@@ -188,6 +191,10 @@ static int add_arg_denies(scmp_filter_ctx c)
       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, (unsigned long long)TIOCSTI));
   r |= seccomp_rule_add(c, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, (unsigned long long)TIOCLINUX));
+  /* TIOCSETD changes the line discipline of a terminal the command may
+   * have been handed: the caller's own. */
+  r |= seccomp_rule_add(c, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, (unsigned long long)TIOCSETD));
   /* Namespace creation through clone's flags. */
   for (size_t i = 0; i < sizeof ns_flags / sizeof *ns_flags; i++)
     r |= seccomp_rule_add(c, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
@@ -196,7 +203,15 @@ static int add_arg_denies(scmp_filter_ctx c)
 }
 
 /* Setting setuid or setgid bits: a delegated command must not be able to
- * leave behind a program that runs with the target's identity. */
+ * leave behind a program that runs with the target's identity. The umask
+ * never clears these bits, so every call that takes a mode is checked:
+ * the chmod family, and the calls that create a file (open and openat
+ * with O_CREAT or O_TMPFILE, creat, mknod, mknodat). */
+#ifndef __O_TMPFILE
+#define __O_TMPFILE 020000000
+#endif
+static const unsigned long long create_flags[] = { O_CREAT, __O_TMPFILE };
+
 static int add_suid_denies(scmp_filter_ctx c)
 {
   static const unsigned long long bits[] = { S_ISUID, S_ISGID };
@@ -209,7 +224,37 @@ static int add_suid_denies(scmp_filter_ctx c)
     int nr = seccomp_syscall_resolve_name("fchmodat2");
     if (nr != __NR_SCMP_ERROR)
       r |= seccomp_rule_add(c, SCMP_ACT_ERRNO(EPERM), nr, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, b, b));
+    r |= seccomp_rule_add(c, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(creat), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, b, b));
+    r |= seccomp_rule_add(c, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mknod), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, b, b));
+    r |= seccomp_rule_add(c, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mknodat), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, b, b));
+    for (size_t f = 0; f < 2; f++) {
+      unsigned long long fl = create_flags[f];
+      r |= seccomp_rule_add(c, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(open), 2,
+          SCMP_A1(SCMP_CMP_MASKED_EQ, fl, fl), SCMP_A2(SCMP_CMP_MASKED_EQ, b, b));
+      r |= seccomp_rule_add(c, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(openat), 2,
+          SCMP_A2(SCMP_CMP_MASKED_EQ, fl, fl), SCMP_A3(SCMP_CMP_MASKED_EQ, b, b));
+    }
   }
+  return r;
+}
+
+/* The strict profile's side of the same rule: these calls are allowed
+ * only without setuid/setgid bits (or, for open and openat, when they
+ * create nothing). */
+static int add_suid_allows(scmp_filter_ctx c)
+{
+  const unsigned long long b = S_ISUID | S_ISGID, fl = O_CREAT | __O_TMPFILE;
+  int r = 0;
+  r |= seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(chmod), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, b, 0));
+  r |= seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(fchmod), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, b, 0));
+  r |= seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(fchmodat), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, b, 0));
+  r |= seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(creat), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, b, 0));
+  r |= seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(mknod), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, b, 0));
+  r |= seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(mknodat), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, b, 0));
+  r |= seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(open), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, b, 0));
+  r |= seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(open), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, fl, 0));
+  r |= seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1, SCMP_A3(SCMP_CMP_MASKED_EQ, b, 0));
+  r |= seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, fl, 0));
   return r;
 }
 
@@ -249,13 +294,8 @@ scmp_filter_ctx sandbox_seccomp_build_strict(void)
     for (size_t i = 0; i < sizeof ns_flags / sizeof *ns_flags; i++) all |= ns_flags[i];
     r |= seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, all, 0));
   }
-  /* chmod family without setuid/setgid bits */
-  {
-    unsigned long long b = S_ISUID | S_ISGID;
-    r |= seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(chmod), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, b, 0));
-    r |= seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(fchmod), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, b, 0));
-    r |= seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(fchmodat), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, b, 0));
-  }
+  /* calls that take a mode: only without setuid/setgid bits */
+  r |= add_suid_allows(c);
   r |= add_name(c, SCMP_ACT_ALLOW, "personality");  /* narrowed by the second filter */
   if (r) {
     seccomp_release(c);

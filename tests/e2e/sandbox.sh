@@ -8,7 +8,13 @@ need_root
 
 setup_users
 
+# A target whose primary group sorts after a supplementary one: the kernel
+# keeps groups sorted, getgrouplist does not.
+getent group ipctest3 >/dev/null || groupadd -g 4346 ipctest3
+getent passwd ipctest3 >/dev/null || useradd -u 4245 -g 4346 -G ipctest2 -M -d /nonexistent -s /bin/sh ipctest3
+
 rules "4242,65534.sh:allow=\"/bin/sh\"
+4242,4245.sh:allow=\"/bin/sh\"
 4242,4242.sh:allow=\"/bin/sh\"
 4242,0.sh:allow=\"/bin/sh\"
 4242,65534.caps:allow=\"/bin/sh\",IPCCAPS=\"cap_chown,cap_net_bind_service\"
@@ -55,6 +61,10 @@ Seccomp:	2" "$OUT"
 run_req 4242 4343 4242 sh -c 'id -G'
 check "target's supplementary groups from the group database" "4343 4344" "$OUT"
 
+run_req 4242 4343 4245 sh -c 'id -u; id -G | tr " " "\\n" | sort | tr "\\n" " "'
+check "groups verified as a set, not in getgrouplist's order" "4245
+4344 4346 " "$OUT"
+
 run_req 4242 4343 65534 gid -c 'id -g; id -G'
 check "IPCGID: that gid and no other group" "4344
 4344" "$OUT"
@@ -73,7 +83,7 @@ check "IPCCAPS for a root target" "CapPrm:	0000000000000020
 CapEff:	0000000000000020
 CapBnd:	0000000000000020" "$OUT"
 
-calls="clone-newuser unshare-user personality personality-query tiocsti tiocsti-hi tioclinux clone3 io_uring_setup chmod-suid fchmodat-sgid chmod-plain ptrace process_vm_readv keyctl pidfd_getfd getpid"
+calls="clone-newuser unshare-user personality personality-query tiocsti tiocsti-hi tioclinux tiocsetd clone3 io_uring_setup chmod-suid fchmodat-sgid open-suid openat-sgid creat-suid mknod-suid open-plain chmod-plain modify_ldt ptrace process_vm_readv keyctl pidfd_getfd getpid"
 run_req 4242 4343 65534 trynone $calls
 check "seccomp none: every probe behaves as unfiltered" "clone-newuser: ok
 unshare-user: ok
@@ -82,11 +92,18 @@ personality-query: ok
 tiocsti: ENOTTY
 tiocsti-hi: ENOTTY
 tioclinux: ENOTTY
+tiocsetd: ENOTTY
 clone3: EINVAL
 io_uring_setup: EFAULT
 chmod-suid: ok
 fchmodat-sgid: ok
+open-suid: ok
+openat-sgid: ok
+creat-suid: ok
+mknod-suid: ok
+open-plain: ok
 chmod-plain: ok
+modify_ldt: ok
 ptrace: ok
 process_vm_readv: ok
 keyctl: ok
@@ -101,11 +118,18 @@ personality-query: ok
 tiocsti: EPERM
 tiocsti-hi: EPERM
 tioclinux: EPERM
+tiocsetd: EPERM
 clone3: ENOSYS
 io_uring_setup: ENOSYS
 chmod-suid: EPERM
 fchmodat-sgid: EPERM
+open-suid: EPERM
+openat-sgid: EPERM
+creat-suid: EPERM
+mknod-suid: EPERM
+open-plain: ok
 chmod-plain: ok
+modify_ldt: EPERM
 ptrace: EPERM
 process_vm_readv: EPERM
 keyctl: EPERM
@@ -120,11 +144,18 @@ personality-query: ok
 tiocsti: EPERM
 tiocsti-hi: EPERM
 tioclinux: EPERM
+tiocsetd: EPERM
 clone3: ENOSYS
 io_uring_setup: ENOSYS
 chmod-suid: EPERM
 fchmodat-sgid: EPERM
+open-suid: EPERM
+openat-sgid: EPERM
+creat-suid: EPERM
+mknod-suid: EPERM
+open-plain: ok
 chmod-plain: ok
+modify_ldt: EPERM
 ptrace: EPERM
 process_vm_readv: EPERM
 keyctl: EPERM

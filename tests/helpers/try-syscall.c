@@ -82,6 +82,30 @@ static int try(const char *name)
     int e = errno;
     unlink(path);
     errno = e;
+  } else if (!strcmp(name, "open-suid") || !strcmp(name, "openat-sgid") || !strcmp(name, "creat-suid") ||
+      !strcmp(name, "mknod-suid") || !strcmp(name, "open-plain")) {
+    char path[] = "/tmp/try-syscall.XXXXXX";
+    int fd = mkstemp(path), e;
+    if (fd < 0) return errno;
+    close(fd);
+    unlink(path);
+    if (!strcmp(name, "open-suid")) r = syscall(SYS_open, path, O_CREAT | O_WRONLY | O_EXCL, 04755);
+    else if (!strcmp(name, "openat-sgid")) r = openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_EXCL, 02755);
+    else if (!strcmp(name, "creat-suid")) r = creat(path, 04755);
+    else if (!strcmp(name, "mknod-suid")) r = mknod(path, S_IFREG | 04755, 0);
+    else r = openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_EXCL, 0755);
+    e = errno;
+    if (r >= 0 && strcmp(name, "mknod-suid")) close((int)r);
+    unlink(path);
+    errno = e;
+  } else if (!strcmp(name, "tiocsetd")) {
+    int ldisc = 0;
+    int fd = open("/dev/null", O_RDWR);
+    r = ioctl(fd, TIOCSETD, &ldisc);
+  } else if (!strcmp(name, "modify_ldt")) {
+    char buf[16];
+    r = syscall(SYS_modify_ldt, 0, buf, sizeof buf);
+    if (r >= 0) r = 0;
   } else if (!strcmp(name, "chmod-plain")) {
     char path[] = "/tmp/try-syscall.XXXXXX";
     int fd = mkstemp(path);
