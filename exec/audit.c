@@ -58,11 +58,17 @@ void audit_begin(struct audit *a, const char *word, uint32_t euid, uint32_t egid
 void audit_bytes(struct audit *a, const char *key, const char *value, size_t len, size_t max)
 {
   char q[4 * AUDIT_MAX_ARGV + 8];
+  size_t room = sizeof a->s - 1 - a->n, need = strlen(key) + 2, size;
+  /* A field that cannot be written whole, marked cut if need be, is left
+   * out rather than cut in the middle of an escape. */
+  if (room < need + 8) return;
+  size = room - need + 1;
+  if (size > sizeof q) size = sizeof q;
   if (max > AUDIT_MAX_ARGV) max = AUDIT_MAX_ARGV;
   cats(a, " ");
   cats(a, key);
   cats(a, "=");
-  cat(a, q, logquote(q, sizeof q, value, len, max));
+  cat(a, q, logquote(q, size, value, len, max));
 }
 
 void audit_str(struct audit *a, const char *key, const char *value)

@@ -29,14 +29,16 @@ static void log_decision(const struct exec_decision *d, const struct exec_caller
     audit_bytes(&a, "rule", d->match.key.s, d->match.key.len, AUDIT_MAX_FIELD);
   else
     audit_str(&a, "rule", "none");
-  if (d->verdict == EXEC_ALLOW) audit_str(&a, "exec", d->path ? d->path : "PATH");
-  audit_argv(&a, "argv", req->argv);  /* argv[0] as it will run */
   if (d->verdict == EXEC_ALLOW) {
+    audit_str(&a, "exec", d->path ? d->path : "PATH");
     audit_str(&a, "seccomp", sandbox_seccomp_name(d->policy.seccomp));
     audit_num(&a, "caps", d->policy.caps);
   } else {
     audit_str(&a, "reason", d->reason);
   }
+  /* Last: the one field a client sizes, so it can never crowd out the
+   * others. argv[0] as it will run. */
+  audit_argv(&a, "argv", req->argv);
   audit_emit(&a);
 }
 

@@ -30,7 +30,7 @@ run_req 4242 4343 65534 echo hello world
 check "allow: command output on the socket" "hello world" "$OUT"
 check "allow: exit 0" 0 "$RC"
 has "$ERR" "ipcexec: ok 4242.4343,65534.echo req=" && pass "0.70 log prefix kept" || fail "0.70 log prefix: $ERR"
-has "$ERR" "decision=allow mode=0.70 caller_uid=4242 caller_gid=4343 caller_pid=4321 caller=ipctest target_uid=65534 target_gid=65534 target=nobody rule=4242.4343,65534.echo exec=PATH argv=echo\x00hello\x00world" \
+has "$ERR" "decision=allow mode=0.70 caller_uid=4242 caller_gid=4343 caller_pid=4321 caller=ipctest target_uid=65534 target_gid=65534 target=nobody rule=4242.4343,65534.echo exec=PATH seccomp=default caps=0 argv=echo\x00hello\x00world" \
   && pass "audit line names caller, target, rule, argv" || fail "audit line: $ERR"
 has "$ERR" "ipcexec: end 4242.4343,65534.echo req=" && has "$ERR" "status=exit:0 duration_ms=" \
   && pass "end line with status and duration" || fail "end line: $ERR"

@@ -56,3 +56,25 @@ Test(audit, numbers)
   a.s[a.n] = 0;
   cr_assert_not_null(strstr(a.s, " caller_uid=4294967294"));
 }
+
+Test(audit, a_hostile_argv_cannot_crowd_out_or_break_the_line)
+{
+  struct audit a;
+  static char ctl[3000];
+  char *argv[] = { "sh", ctl, 0 };
+  memset(ctl, 1, sizeof ctl - 1);
+  audit_begin(&a, "ok", 1, 2, 3, "sh");
+  audit_str(&a, "decision", "allow");
+  audit_str(&a, "seccomp", "default");
+  audit_argv(&a, "argv", argv);
+  a.s[a.n] = 0;
+  cr_assert_lt(a.n, AUDIT_MAX_LINE);
+  cr_assert_not_null(strstr(a.s, " seccomp=default "), "%s", a.s);
+  cr_assert_eq(strcmp(a.s + a.n - 3, "..."), 0, "the cut is marked at the end");
+  /* no escape is cut in half: the text before the dots ends a \x01 */
+  cr_assert_eq(strncmp(a.s + a.n - 7, "\\x01", 4), 0, "%s", a.s + a.n - 12);
+  /* and a full line leaves out what no longer fits rather than cutting it */
+  audit_str(&a, "late", "value");
+  a.s[a.n] = 0;
+  cr_assert_lt(a.n, AUDIT_MAX_LINE);
+}
