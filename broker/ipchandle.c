@@ -306,6 +306,9 @@ int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx)
         }
       }
     }
+    /* a slot whose fork failed earlier gets another try */
+    for (unsigned i = 0; i < n && !got_term; i++)
+      if (workers[i] < 0) workers[i] = spawn(h, fn, ctx);
   }
 
   for (unsigned i = 0; i < n; i++)

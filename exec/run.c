@@ -5,9 +5,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -98,6 +101,61 @@ static bool client_input(int sock, pid_t pid, char *in, size_t *inlen)
   }
 }
 
+/* pid's parent and session, from /proc/PID/stat; false if it is gone. */
+static bool proc_ids(const char *pid, pid_t *ppid, pid_t *sid)
+{
+  char path[64], buf[512], *p;
+  int fd, n;
+  long pp, pg, se;
+  snprintf(path, sizeof path, "/proc/%s/stat", pid);
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  n = (int)read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return false;
+  buf[n] = 0;
+  /* the command name may hold anything, even ") "; the fields after the
+   * last ')' are fixed */
+  p = strrchr(buf, ')');
+  if (!p || sscanf(p + 1, " %*c %ld %ld %ld", &pp, &pg, &se) != 3) return false;
+  *ppid = (pid_t)pp;
+  *sid = (pid_t)se;
+  return true;
+}
+
+/* After the command has ended (or been stopped), whatever it left behind is
+ * killed: background processes in its session, and, since the supervisor
+ * is a subreaper, every orphan of the command's tree, even one that left
+ * the session. Nothing keeps running on the client's descriptors or the
+ * caller's terminal. Costs one waitpid when the command left nothing. */
+static void kill_leftovers(pid_t sid)
+{
+  pid_t me = getpid();
+  for (int round = 0; round < 200; round++) {
+    struct timespec pause = { 0, 5 * 1000 * 1000 };
+    DIR *d;
+    struct dirent *e;
+    int st;
+    pid_t r = waitpid(-1, &st, WNOHANG);
+    if (r < 0) return;                 /* ECHILD: nothing is left */
+    if (r > 0) continue;
+    d = opendir("/proc");
+    if (!d) {
+      kill(-sid, SIGKILL);
+    } else {
+      while ((e = readdir(d))) {
+        pid_t ppid, psid;
+        if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+        if (proc_ids(e->d_name, &ppid, &psid) && (psid == sid || ppid == me))
+          kill((pid_t)atol(e->d_name), SIGKILL);
+      }
+      closedir(d);
+    }
+    nanosleep(&pause, 0);
+  }
+  warn_x("processes left by the command could not all be killed");
+}
+
 int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, struct request *req)
 {
   int pipefd[2], sfd, status = 0, code;
@@ -118,6 +176,8 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
   sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) die_sys(111, "unable to create signalfd");
 
+  /* Orphans of the command become ours, so none can escape the end. */
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   if (pipe2(pipefd, O_CLOEXEC) < 0) die_sys(111, "unable to create pipe");
   pid = fork();
   if (pid < 0) die_sys(111, "unable to fork");
@@ -137,16 +197,13 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
       req->fds[i] = -1;
     }
   if (!req->extended) {
-    if (sock > 2) {
-      close(sock);
-    } else {
-      /* under ipcserver: keep 0-2 valid, on /dev/null */
-      int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-      if (null >= 0) {
-        dup2(null, 0);
-        dup2(null, 1);
-        if (null > 2) close(null);
-      }
+    /* /dev/null takes the socket's place (and, under ipcserver, keeps 0
+     * and 1 valid): the caller still owns and closes the descriptor. */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+      dup2(null, sock);
+      if (sock == 0) dup2(null, 1);
+      if (null != sock && null > 2) close(null);
     }
     sock = -1;
   } else if (sock == 0) {
@@ -164,6 +221,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
     msg[got] = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
       ;
+    kill_leftovers(pid);
     audit_begin(&a, "fail", c->euid, c->egid, d->target_uid, d->cmd);
     audit_str(&a, "error", msg);
     audit_emit(&a);
@@ -221,6 +279,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
       audit_emit(&a);
     }
   }
+  kill_leftovers(pid);
   close(sfd);
   sigprocmask(SIG_SETMASK, &old, 0);
 

@@ -117,6 +117,16 @@ wait_gone "sleep 32.5" 8 && pass "client killed: the command's session is killed
 sleep 0.2
 grep -q "status=signal:15" "$T_TMP/log" && pass "audit shows the command killed by SIGTERM" || fail "audit: no signal:15 status"
 
+# What the command leaves behind ends with it: a background process in its
+# session, and one that left the session (setsid) as well.
+run do_as nobody sh -c 'sleep 33.7 & setsid sleep 33.8 & exit 0' </dev/null
+check "background command: ipcdo returns the command's status" 0 "$RC"
+wait_gone "sleep 33.7" 3 && pass "a background process in the session is killed" || fail "session leftover still running"
+wait_gone "sleep 33.8" 3 && pass "a process that left the session is killed too" || fail "setsid leftover still running"
+run do_as -o nobody sh -c 'sleep 33.9 & echo started' </dev/null
+check "0.70 mode: the client is not held open by a leftover" "started" "$OUT"
+wait_gone "sleep 33.9" 3 && pass "0.70 mode: leftovers killed too" || fail "0.70 leftover still running"
+
 # Denied and failing requests.
 run do_as root sh -c 'id' </dev/null
 check "denied: exit 100" 100 "$RC"
