@@ -14,7 +14,7 @@
 #include "run.h"
 #include "scan.h"
 
-#define USAGE "ipcexecd [ -qQvdDUXpP ] [ -c limit ] [ -x rules.cdb ] [ -B banner ] " \
+#define USAGE "ipcexecd [ -qQvdDUXpP ] [ -c limit ] [ -C peruid ] [ -x rules.cdb ] [ -B banner ] " \
   "[ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -f lockfile ] path rules.cdb"
 
 struct ctx {

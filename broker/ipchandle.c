@@ -6,7 +6,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <stdatomic.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include <fcntl.h>
@@ -27,6 +29,10 @@ extern char **environ;
 
 struct ipchandle {
   struct server_config c;
+  /* -C: each worker's current client euid, in memory shared by all the
+   * workers, so that one user cannot hold every worker. */
+  _Atomic int64_t *busy;
+  unsigned slot;                /* this worker's index, in a worker */
   const char *lockfile;
   const char *localpath;
   int lfd;
@@ -54,15 +60,12 @@ struct ipchandle *ipchandle_parse(int argc, char **argv, const char *usage,
   server_config_init(&h.c);
   h.lockfd = -1;
   opterr = 0;
-  /* ipcserver's options, less -C (a per-uid count would need state the
-   * workers share), with -c bounded by the number of workers we fork,
-   * plus -f lockfile. */
+  /* ipcserver's options, with -c bounded by the number of workers we
+   * fork, plus -f lockfile. */
   while ((opt = getopt(argc, argv, "+" SERVER_OPTIONS "f:")) != -1) {
     if (opt == 'f') h.lockfile = optarg;
-    else if (opt == 'C' || opt == 'c') {
-      if (opt == 'C') die_usage(usage);
-      h.c.limit = number(usage, optarg, 1, IPCHANDLE_MAX_WORKERS);
-    } else if (!server_option(&h.c, opt, optarg, usage)) die_usage(usage);
+    else if (opt == 'c') h.c.limit = number(usage, optarg, 1, IPCHANDLE_MAX_WORKERS);
+    else if (!server_option(&h.c, opt, optarg, usage)) die_usage(usage);
   }
   argv += optind;
   argc -= optind;
@@ -128,6 +131,28 @@ static void env_leave(struct env_swap *e)
   memset(e, 0, sizeof *e);
 }
 
+/* -C: marks this worker busy with uid and counts the workers busy with
+ * it. Each worker writes its own slot before counting, so two racing
+ * workers can both refuse but never both pass beyond the limit. */
+static bool claim(struct ipchandle *h, uint32_t uid)
+{
+  unsigned count = 0;
+  if (!h->busy) return true;
+  atomic_store(&h->busy[h->slot], (int64_t)uid);
+  for (unsigned i = 0; i < h->c.limit; i++)
+    if (atomic_load(&h->busy[i]) == (int64_t)uid) count++;
+  if (count > h->c.peruid) {
+    atomic_store(&h->busy[h->slot], -1);
+    return false;
+  }
+  return true;
+}
+
+static void release(struct ipchandle *h)
+{
+  if (h->busy) atomic_store(&h->busy[h->slot], -1);
+}
+
 /* One connection, in a worker. */
 static void serve_one(struct ipchandle *h, int fd, const char *remote, ipchandle_fn fn, void *ctx)
 {
@@ -155,6 +180,12 @@ static void serve_one(struct ipchandle *h, int fd, const char *remote, ipchandle
   if (c->lookup_peer) {
     if (peer_cred_get(fd, &pc) < 0) {
       if (errors) warn_sys("dropping connection, unable to get peer ids");
+      return;
+    }
+    if (!claim(h, pc.uid)) {
+      if (errors)
+        warn_x("dropping connection, uid %lu has %u connections (limit %u)",
+            (unsigned long)pc.uid, c->peruid, c->peruid);
       return;
     }
     conn.has_ids = true;
@@ -231,18 +262,22 @@ static void worker(struct ipchandle *h, ipchandle_fn fn, void *ctx)
       continue;
     }
     serve_one(h, fd, remote, fn, ctx);
+    release(h);
     close(fd);
   }
 }
 
-static pid_t spawn(struct ipchandle *h, ipchandle_fn fn, void *ctx)
+static pid_t spawn(struct ipchandle *h, unsigned slot, ipchandle_fn fn, void *ctx)
 {
-  pid_t pid = fork();
+  pid_t pid;
+  if (h->busy) atomic_store(&h->busy[slot], -1);
+  pid = fork();
   if (pid < 0) {
     warn_sys("unable to fork a worker");
     return -1;
   }
   if (pid == 0) {
+    h->slot = slot;
     worker(h, fn, ctx);
     _exit(0);
   }
@@ -263,6 +298,11 @@ int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx)
   }
   workers = calloc(n, sizeof *workers);
   if (!workers) die_nomem();
+  if (h->c.peruid) {
+    h->busy = mmap(0, n * sizeof *h->busy, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (h->busy == MAP_FAILED) die_sys(EXIT_TEMP, "unable to map the per-uid table");
+    for (unsigned i = 0; i < n; i++) atomic_init(&h->busy[i], -1);
+  }
 
   sigemptyset(&block);
   sigaddset(&block, SIGCHLD);
@@ -280,7 +320,7 @@ int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx)
   sigaction(SIGTERM, &sa, 0);
 
   for (unsigned i = 0; i < n; i++) {
-    workers[i] = spawn(h, fn, ctx);
+    workers[i] = spawn(h, i, fn, ctx);
     if (workers[i] > 0) alive++;
   }
   if (h->c.verbosity >= SERVER_VERBOSE) say("status: %u/%u", alive, n);
@@ -302,13 +342,13 @@ int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx)
           struct timespec pause = { 0, 10 * 1000 * 1000 };
           /* a worker that dies at once must not turn into a fork loop */
           nanosleep(&pause, 0);
-          workers[i] = spawn(h, fn, ctx);
+          workers[i] = spawn(h, i, fn, ctx);
         }
       }
     }
     /* a slot whose fork failed earlier gets another try */
     for (unsigned i = 0; i < n && !got_term; i++)
-      if (workers[i] < 0) workers[i] = spawn(h, fn, ctx);
+      if (workers[i] < 0) workers[i] = spawn(h, i, fn, ctx);
   }
 
   for (unsigned i = 0; i < n; i++)

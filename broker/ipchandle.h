@@ -8,9 +8,11 @@
  * dies is replaced. SIGTERM is passed to every worker, awaited, and the
  * server exits 0. No fork and no exec per connection: that is the point.
  *
- * Options: those of ipcserver except -C (a per-uid count would need state
- * shared between workers), plus -f lockfile (flock around accept, for
- * kernels or sockets where waking every worker costs too much). */
+ * Options: those of ipcserver, plus -f lockfile (flock around accept, for
+ * kernels or sockets where waking every worker costs too much). -C n
+ * limits how many workers one client euid may hold at once, counted in
+ * memory the workers share: without it, one local user holding idle
+ * connections can occupy every worker. */
 #ifndef BROKER_IPCHANDLE_H
 #define BROKER_IPCHANDLE_H
 

@@ -10,7 +10,7 @@
 #include "fd.h"
 #include "ipchandle.h"
 
-#define USAGE "ipcprint [ -qQvdDUXpP ] [ -c limit ] [ -x rules.cdb ] [ -B banner ] " \
+#define USAGE "ipcprint [ -qQvdDUXpP ] [ -c limit ] [ -C peruid ] [ -x rules.cdb ] [ -B banner ] " \
   "[ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -f lockfile ] path"
 
 static int print(void *ctx, int fd, const struct ipchandle_conn *conn)

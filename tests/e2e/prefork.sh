@@ -68,14 +68,12 @@ crules '4243:deny
 # --- usage, numbers, bind failure: nothing is served
 run "$EXECD"
 check "ipcexecd: no arguments: exit 100" 100 "$RC"
-check "ipcexecd: usage line" "ipcexecd: usage: ipcexecd [ -qQvdDUXpP ] [ -c limit ] [ -x rules.cdb ] [ -B banner ] [ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -f lockfile ] path rules.cdb" "$ERR"
+check "ipcexecd: usage line" "ipcexecd: usage: ipcexecd [ -qQvdDUXpP ] [ -c limit ] [ -C peruid ] [ -x rules.cdb ] [ -B banner ] [ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -f lockfile ] path rules.cdb" "$ERR"
 run "$EXECD" "$T_TMP/never"
 check "ipcexecd: no rules operand: exit 100" 100 "$RC"
 run "$EXECD" "$T_TMP/never" "$T_TMP/exec.cdb" extra
 check "ipcexecd: extra operand: exit 100" 100 "$RC"
-run "$EXECD" -C 2 "$T_TMP/never" "$T_TMP/exec.cdb"
-check "ipcexecd: -C is not an option: exit 100" 100 "$RC"
-for bad in "-c 0" "-c abc" "-c -1" "-c 1001" "-b x" "-u x"; do
+for bad in "-C 0" "-C x" "-c 0" "-c abc" "-c -1" "-c 1001" "-b x" "-u x"; do
   eval "run \"\$EXECD\" $bad \"$T_TMP/never\" \"$T_TMP/exec.cdb\""
   check "ipcexecd: bad number $bad: exit 100" 100 "$RC"
 done
@@ -264,6 +262,24 @@ if command -v systemd-socket-activate >/dev/null; then
   stop "$SAPID"
   check "socket activation: SIGTERM exit 0" 0 "$STOP_RC"
 fi
+
+
+# --- -C: one user holding idle connections cannot occupy every worker
+SC=$T_TMP/c.s
+"$EXECD" -c 3 -C 1 "$SC" "$T_TMP/exec.cdb" 2>"$T_TMP/c.log" &
+T_PIDS="$T_PIDS $!"
+wait_for_socket "$SC" || fail "ipcexecd -C did not start"
+# uid 4242 opens a connection and sends nothing: it holds a worker until
+# the request deadline.
+(sleep 4 | setpriv --reuid=4242 --regid=4343 --clear-groups -- "$(prog ipcconnect)" "$SC" >/dev/null 2>&1) &
+hold=$!
+sleep 0.5
+run setpriv --reuid=4242 --regid=4343 --clear-groups -- env IPCEXECPATH="$SC" "$DO" nobody sh -c 'echo second' </dev/null
+check "-C 1: a second connection from the same uid is dropped" 111 "$RC"
+grep -q "dropping connection, uid 4242 has 1 connections (limit 1)" "$T_TMP/c.log" && pass "-C drop is logged" || fail "-C drop log: $(cat "$T_TMP/c.log")"
+run env IPCEXECPATH="$SC" "$DO" nobody sh -c 'echo root-served' </dev/null
+check "-C 1: another user is still served" "root-served" "$OUT"
+wait "$hold" 2>/dev/null
 
 # --- ipcprint
 crules '4242:allow,SEEN="yes",PROTO="spoofed"'
