@@ -150,8 +150,14 @@ run "$SERVER" -D "$S" true
 check "-D on a used path: exit 111" "111" "$RC"
 check "-D on a used path: message" "ipcserver: fatal: unable to bind: Address already in use" "$ERR"
 serve d -d -b 5 "$S" echo replaced
-wait_for_socket "$S"
-check "-d replaces the stale socket" "replaced" "$(timeout 5 "$CAT" "$S")"
+# The stale socket is already there, so wait_for_socket cannot tell when
+# the new server is listening: retry the client until it is (5 s at most).
+got=
+for i in $(seq 100); do
+  got=$(timeout 5 "$CAT" "$S" 2>/dev/null) && [ -n "$got" ] && break
+  sleep 0.05
+done
+check "-d replaces the stale socket" "replaced" "$got"
 stop "$SPID"
 
 # --- the program's process state: descriptors, signals, mask
