@@ -80,6 +80,16 @@ wait_for_socket() {
   [ -S "$1" ]
 }
 
+# wait_for COUNT PATTERN FILE: up to 5 s for COUNT lines matching PATTERN.
+wait_for() {
+  local i=0
+  while [ "$(grep -a -c -E -- "$2" "$3" 2>/dev/null)" -lt "$1" ] && [ $i -lt 500 ]; do
+    sleep 0.01
+    i=$((i + 1))
+  done
+  [ "$(grep -a -c -E -- "$2" "$3" 2>/dev/null)" -ge "$1" ]
+}
+
 t_done() {
   echo "$T_NAME: $T_PASS passed, $T_FAIL failed"
   [ "$T_FAIL" -eq 0 ]

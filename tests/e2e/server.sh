@@ -33,15 +33,6 @@ stop() {
   STOP_RC=$?
 }
 
-# wait_for COUNT PATTERN FILE: up to 5 s for COUNT lines matching PATTERN.
-wait_for() {
-  local i=0
-  while [ "$(grep -a -c -E -- "$2" "$3" 2>/dev/null)" -lt "$1" ] && [ $i -lt 500 ]; do
-    sleep 0.01
-    i=$((i + 1))
-  done
-  [ "$(grep -a -c -E -- "$2" "$3" 2>/dev/null)" -ge "$1" ]
-}
 
 # The handlers, as files, so that the server's program is one argument.
 cat >env.sh <<'EOF'
