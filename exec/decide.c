@@ -144,8 +144,11 @@ void exec_decide(struct exec_decision *d, const struct exec_caller *c,
   pw = getpwuid(c->euid);
   if (pw) copyname(d->caller_name, sizeof d->caller_name, pw->pw_name);
 
-  /* 0.70: the requested uid must exist. */
-  if (!getpwuid(req->uid)) return refuse(d, EXEC_ERROR, "unknown uid");
+  /* 0.70: the requested uid must exist. The entry stays valid until the
+   * next passwd call, which is the target's lookup below: it is reused
+   * there when the rule does not change the uid. */
+  pw = getpwuid(req->uid);
+  if (!pw) return refuse(d, EXEC_ERROR, "unknown uid");
 
   if (check_owner) {
     if (fstat(rulesfd, &st) < 0) return refuse(d, EXEC_ERROR, "unable to stat rules");
@@ -173,7 +176,7 @@ void exec_decide(struct exec_decision *d, const struct exec_caller *c,
   }
 
   d->target_uid = d->policy.has_uid ? d->policy.uid : req->uid;
-  pw = getpwuid(d->target_uid);
+  if (d->target_uid != req->uid) pw = getpwuid(d->target_uid);
   if (!pw) return refuse(d, EXEC_ERROR, "unknown uid");
   d->target_gid = d->policy.has_gid ? d->policy.gid : pw->pw_gid;
   copyname(d->target_name, sizeof d->target_name, pw->pw_name);
