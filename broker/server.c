@@ -18,6 +18,7 @@
 #include "peer_cred.h"
 #include "rules_lookup.h"
 #include "scan.h"
+#include "sig.h"
 #include "unix_socket.h"
 
 struct child {
@@ -213,8 +214,11 @@ static noreturn void child(const struct server *s, int fd, const char *remote,
 
   /* The handler starts as if run from a shell: default dispositions (only
    * ignored ones survive exec, so only those need resetting) and no
-   * blocked signals. */
+   * blocked signals. The C library's reserved signals, which sigaction
+   * cannot see, are reset by the raw system call (make and ninja leave
+   * them ignored). */
   for (i = 0; i < s->nignored; i++) signal(s->ignored[i], SIG_DFL);
+  sig_reset_reserved();
   signal(SIGCHLD, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
   sigemptyset(&empty);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "fd.h"
+#include "sig.h"
 #include "sandbox_seccomp.h"
 
 void sandbox_signals_default(void)
@@ -21,6 +22,7 @@ void sandbox_signals_default(void)
   sigemptyset(&sa.sa_mask);
   for (int s = 1; s < NSIG; s++)
     if (s != SIGKILL && s != SIGSTOP) sigaction(s, &sa, 0);
+  sig_reset_reserved();
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, 0);
 }

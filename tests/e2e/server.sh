@@ -153,7 +153,10 @@ stop "$SPID"
 
 # --- the program's process state: descriptors, signals, mask
 S=$T_TMP/state.s
-(trap '' INT PIPE HUP; exec "$SERVER" "$S" sh -c 'ls /proc/self/fd | tr "\n" " "; grep -E "^Sig(Blk|Ign)" /proc/self/status' 2>state.log) &
+# Started as make or ninja start their children: signals 32 and 33, which
+# the C library reserves and sigaction cannot reach, ignored along with
+# ordinary ones; the program must still see every disposition default.
+(trap '' INT PIPE HUP; exec "$(prog sig-ignore)" 32 33 -- "$SERVER" "$S" sh -c 'ls /proc/self/fd | tr "\n" " "; grep -E "^Sig(Blk|Ign)" /proc/self/status' 2>state.log) &
 SPID=$!
 T_PIDS="$T_PIDS $SPID"
 wait_for_socket "$S"
