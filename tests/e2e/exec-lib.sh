@@ -43,10 +43,9 @@ run_req() {
 has() { printf '%s' "$1" | grep -qF -- "$2"; }
 
 # The test users: ipctest (4242), primary group ipctestg (4343), also in
-# ipctest2 (4344). Created once, left for later runs.
+# ipctest2 (4344). Removed after the suite if it created them (lib.sh).
 setup_users() {
-  getent group ipctestg >/dev/null || groupadd -g 4343 ipctestg
-  getent group ipctest2 >/dev/null || groupadd -g 4344 ipctest2
-  getent passwd ipctest >/dev/null || useradd -u 4242 -g 4343 -G ipctest2 -M -d /nonexistent -s /bin/sh ipctest
-  id -G ipctest | grep -qw 4344 || usermod -a -G ipctest2 ipctest
+  t_group ipctestg 4343
+  t_group ipctest2 4344
+  t_user ipctest 4242 4343 ipctest2
 }
