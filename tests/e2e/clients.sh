@@ -12,7 +12,7 @@ CONNECT=$(prog ipcconnect)
 COMMAND=$(prog ipccommand)
 DO=$(prog ipcdo)
 RUN=$(prog ipcrun)
-cd "$T_TMP"
+cd "$T_TMP" || exit 1
 
 # serve NAME SOCKET PROG...: a server in the background, stderr in NAME.log.
 serve() {

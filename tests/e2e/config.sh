@@ -235,6 +235,7 @@ wait "$RUNPID"
 check "ipcserver exits 0 on SIGTERM" 0 "$?"
 wait "$LOGPID"
 check "the logger ends with its input" 0 "$?"
+# shellcheck disable=SC2034  # read by lib.sh: the logger is gone, nothing to stop
 T_PIDS=
 
 # --- variants

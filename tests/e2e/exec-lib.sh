@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sets variables for the scripts that source it
 # Helpers for the ipcexec tests. Source after lib.sh.
 export LC_ALL=C
 IPCEXEC=$(prog ipcexec)

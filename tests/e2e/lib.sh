@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sets variables for the scripts that source it
 # Shared by the end-to-end scripts. Source it, call checks, end with t_done.
 # Every check prints one line; t_done prints "N passed, N failed" and fails
 # the script if anything failed.

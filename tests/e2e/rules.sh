@@ -5,7 +5,7 @@ IPCRULES=$(prog ipcrules)
 IPCEXECRULES=$(prog ipcexecrules)
 CHECK=$(prog ipcrulescheck)
 ECHECK=$(prog ipcexecrulescheck)
-cd "$T_TMP"
+cd "$T_TMP" || exit 1
 
 run_in '1000.100:allow,A="x y",B=/z/
 1000:deny

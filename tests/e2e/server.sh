@@ -9,7 +9,7 @@ SERVER=$(prog ipcserver)
 CLIENT=$(prog ipcclient)
 CAT=$(prog ipccat)
 RULES=$(prog ipcrules)
-cd "$T_TMP"
+cd "$T_TMP" || exit 1
 A_UID=4242 A_GID=4343 B_UID=4243
 
 # serve NAME ARGS...: ipcserver ARGS in the background, stderr in NAME.log,
