@@ -62,6 +62,7 @@ if [ ! -s "$TARBALL" ]; then
     rm -rf "$boot" "$boot.log"
     die "debootstrap failed"
   fi
+  chmod 755 "$boot"
   tar -C "$boot" -cf "$TARBALL.tmp" . && mv "$TARBALL.tmp" "$TARBALL"
   rm -rf "$boot" "$boot.log"
 fi
@@ -73,8 +74,8 @@ fresh() {
   r=$(mktemp -d "/var/tmp/ucspi-ipc-$1.XXXXXX")
   ROOTS="$ROOTS $r"
   NEW=$r
-  chmod 755 "$r"
   tar -C "$r" -xf "$TARBALL"
+  chmod 755 "$r"   # mktemp made it 0700; a root directory is 0755
   # How this machine reaches its mirror: name service and local apt
   # settings (files no package owns), never the packages themselves.
   cp /etc/resolv.conf "$r/etc/resolv.conf"
