@@ -41,7 +41,15 @@ prog() {
   echo "$BUILD/missing-program-$1"
 }
 
+T_SKIP=0
 pass() { T_PASS=$((T_PASS + 1)); echo "ok   - $*"; }
+# root_only WHAT: true as root; otherwise says WHAT is skipped and why.
+root_only() {
+  [ "$(id -u)" = 0 ] && return 0
+  T_SKIP=$((T_SKIP + 1))
+  echo "skip - $* (needs root to switch users)"
+  return 1
+}
 fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL - $*"; }
 
 # check NAME EXPECTED ACTUAL
@@ -172,6 +180,10 @@ wait_for() {
 }
 
 t_done() {
-  echo "$T_NAME: $T_PASS passed, $T_FAIL failed"
+  if [ "$T_SKIP" -gt 0 ]; then
+    echo "$T_NAME: $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
+  else
+    echo "$T_NAME: $T_PASS passed, $T_FAIL failed"
+  fi
   [ "$T_FAIL" -eq 0 ]
 }

@@ -101,12 +101,14 @@ check "range file kept" "1000 1001 1002" "$(cdb -l -m range.cdb | sort | tr '\n'
 run_in ':allow
 ' "$IPCRULES" r.cdb nodir/r.tmp
 check "tmp in a missing dir" "111 ipcrules: fatal: unable to create nodir/r.tmp: No such file or directory" "$RC $ERR"
-run_in ':allow
+if root_only "tmp in a dir we may not write"; then
+  run_in ':allow
 ' as 4242 4242 "$IPCRULES" mine.cdb mine.tmp
-check "tmp in a dir we may not write" "111 ipcrules: fatal: unable to create mine.tmp: Permission denied" "$RC $ERR"
-run_in ':allow
+  check "tmp in a dir we may not write" "111 ipcrules: fatal: unable to create mine.tmp: Permission denied" "$RC $ERR"
+  run_in ':allow
 ' as 4242 4242 "$IPCEXECRULES" mine.cdb mine.tmp
-check "exec tmp in a dir we may not write" "111 ipcexecrules: fatal: unable to create mine.tmp: Permission denied" "$RC $ERR"
+  check "exec tmp in a dir we may not write" "111 ipcexecrules: fatal: unable to create mine.tmp: Permission denied" "$RC $ERR"
+fi
 mkdir d.cdb
 run_in ':allow
 ' "$IPCRULES" d.cdb r.tmp
@@ -229,8 +231,10 @@ run env IPCREMOTEEUID=1 IPCCOMMAND=ls "$ECHECK" nofile.cdb
 check "missing exec cdb" "111 ipcexecrulescheck: fatal: unable to read nofile.cdb: No such file or directory|" "$RC $ERR|$OUT"
 cp r.cdb private.cdb
 chmod 600 private.cdb
-run as 4242 4242 env IPCREMOTEEUID=1 "$CHECK" private.cdb
-check "cdb we may not read" "111 ipcrulescheck: fatal: unable to read private.cdb: Permission denied|" "$RC $ERR|$OUT"
+if root_only "cdb we may not read"; then
+  run as 4242 4242 env IPCREMOTEEUID=1 "$CHECK" private.cdb
+  check "cdb we may not read" "111 ipcrulescheck: fatal: unable to read private.cdb: Permission denied|" "$RC $ERR|$OUT"
+fi
 echo junk >junk.cdb
 run env IPCREMOTEEUID=1 "$CHECK" junk.cdb
 check "not a cdb" "111 ipcrulescheck: fatal: unable to read junk.cdb: malformed rules|" "$RC $ERR|$OUT"
