@@ -25,6 +25,7 @@
 #include "config.h"
 #include "die.h"
 #include "fd.h"
+#include "version.h"
 
 #define USAGE "ipcexec-config [ -b bindir ] user loguser dir"
 
@@ -294,6 +295,7 @@ int main(int argc, char **argv)
   int opt, dfd;
 
   die_init("ipcexec-config");
+  version_arg(argc, argv);
   umask(077);
   opterr = 0;
   while ((opt = getopt(argc, argv, "+b:")) != -1) {
