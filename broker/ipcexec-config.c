@@ -126,7 +126,7 @@ static const struct passwd *account(const char *name)
   die_x(EXIT_TEMP, "unknown account %s", name);
 }
 
-static void make_run(struct buf *b, const char *dir, const char *bindir)
+static void make_run(struct buf *b, const char *dir, const char *bindir, const char *sbindir)
 {
   cat(b,
     "#!/bin/sh\n"
@@ -171,7 +171,7 @@ static void make_run(struct buf *b, const char *dir, const char *bindir)
   cat(b, " -v ");
   cat_quoted(b, dir, "/s");
   cat(b, " \\\n  ");
-  cat_quoted(b, bindir, "/ipcexec");
+  cat_quoted(b, sbindir, "/ipcexec");
   cat(b, " ");
   cat_quoted(b, dir, "/rules/data.cdb");
   cat(b, "\n");
@@ -279,7 +279,9 @@ static void publish(const char *dir)
 
 int main(int argc, char **argv)
 {
-  const char *bindir = BINDIR;
+  /* ipcexec is an administrator's program, in sbin; -b names one
+   * directory for all three. */
+  const char *bindir = BINDIR, *sbindir = SBINDIR;
   char *bindir_arg = 0;
   const char *user, *loguser;
   const struct passwd *pw;
@@ -302,7 +304,7 @@ int main(int argc, char **argv)
     switch (opt) {
       case 'b':
         free(bindir_arg);
-        bindir = bindir_arg = path_arg("bindir", optarg);
+        bindir = sbindir = bindir_arg = path_arg("bindir", optarg);
         break;
       default: die_usage(USAGE);
     }
@@ -346,7 +348,7 @@ int main(int argc, char **argv)
 
   for (const char *const *p = (const char *const[]){ "ipcserver", "ipcexec", "ipcexecrules", 0 }; *p; p++) {
     struct buf path = BUF_ZERO;
-    cat(&path, bindir);
+    cat(&path, strcmp(*p, "ipcexec") ? bindir : sbindir);
     cat(&path, "/");
     cat(&path, *p);
     if (access(path.s, X_OK) < 0)
@@ -354,7 +356,7 @@ int main(int argc, char **argv)
     buf_free(&path);
   }
 
-  make_run(&run, dir, bindir);
+  make_run(&run, dir, bindir, sbindir);
   make_logrun(&logrun, dir, logname, loggroup);
   make_makefile(&makefile, bindir);
   cat(&errout, "1\n");
