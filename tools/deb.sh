@@ -28,6 +28,7 @@ grep -E '^dh_auto_test: skipping' "$work/build.log" || true
 
 changes=$(ls "$work"/*.changes)
 # dpkg-genchanges lists what the build made: copy exactly those files.
+# shellcheck disable=SC2013  # file names, one word each
 for f in $(sed -n '/^Files:/,/^[^ ]/s/^ [0-9a-f]* [0-9]* [^ ]* [^ ]* //p' "$changes"); do
   cp "$work/$f" "$out/"
 done
