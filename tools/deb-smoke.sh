@@ -80,9 +80,16 @@ done
 [ -f "$unit" ] && [ -f "$sock_unit" ] && ok "the units are installed" || ko "units missing"
 enabled=$(find /etc/systemd/system -name 'ipcexec.*' 2>/dev/null)
 check "no unit enabled" "" "$enabled"
-# /proc rather than ps: a minimal root has no procps.
-running=$(cat /proc/[0-9]*/comm 2>/dev/null | grep -x -e ipcserver -e ipcexecd)
-check "no broker running after install" "" "$running"
+# /proc rather than ps: a minimal root has no procps. By the programs'
+# paths: in a chroot, /proc also shows the host's processes.
+running=
+for e in /proc/[0-9]*/exe; do
+  case $(readlink "$e" 2>/dev/null) in
+    /usr/bin/ipcserver | /usr/sbin/ipcexecd | /usr/sbin/ipcexec) running="$running ${e%/exe}" ;;
+  esac
+done
+check "no packaged broker running after install" "" "$running"
+[ -e /run/ipcexec/s ] && ko "a socket at /run/ipcexec/s after install" || ok "no socket at /run/ipcexec/s after install"
 
 # The installed rules, compiled by postinst, deny everything.
 check "rules.cdb: root's, mode 644" "root 644" "$(stat -c '%U %a' /etc/ipcexec/rules.cdb 2>&1)"

@@ -24,7 +24,8 @@ git -C "$top" archive --format=tar HEAD | tar -x -C "$src"
   echo "deb: dpkg-buildpackage failed; the log's end is above" >&2
   exit 1
 }
-grep -E '^dh_auto_test: skipping' "$work/build.log" || true
+# What dh_auto_test ran and skipped, from the build log.
+grep -E '^dh_auto_test: skipping|^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout): ' "$work/build.log" || true
 
 changes=$(ls "$work"/*.changes)
 # dpkg-genchanges lists what the build made: copy exactly those files.
