@@ -40,7 +40,7 @@ echo "deb: built in $out:"
 # lintian exits non-zero on errors (its default --fail-on error); the
 # warnings it prints do not fail the build.
 echo "deb: lintian $(basename "$changes")"
-if lintian --info --display-info --fail-on error "$out/$(basename "$changes")"; then
+if lintian --display-info --fail-on error "$out/$(basename "$changes")"; then
   echo "deb: lintian: no errors"
 else
   echo "deb: lintian found errors" >&2
