@@ -25,6 +25,7 @@
 #include "config.h"
 #include "die.h"
 #include "fd.h"
+#include "version.h"
 
 #define USAGE "ipcexec-config [ -b bindir ] user loguser dir"
 
@@ -125,7 +126,7 @@ static const struct passwd *account(const char *name)
   die_x(EXIT_TEMP, "unknown account %s", name);
 }
 
-static void make_run(struct buf *b, const char *dir, const char *bindir)
+static void make_run(struct buf *b, const char *dir, const char *bindir, const char *sbindir)
 {
   cat(b,
     "#!/bin/sh\n"
@@ -170,7 +171,7 @@ static void make_run(struct buf *b, const char *dir, const char *bindir)
   cat(b, " -v ");
   cat_quoted(b, dir, "/s");
   cat(b, " \\\n  ");
-  cat_quoted(b, bindir, "/ipcexec");
+  cat_quoted(b, sbindir, "/ipcexec");
   cat(b, " ");
   cat_quoted(b, dir, "/rules/data.cdb");
   cat(b, "\n");
@@ -278,7 +279,9 @@ static void publish(const char *dir)
 
 int main(int argc, char **argv)
 {
-  const char *bindir = BINDIR;
+  /* ipcexec is an administrator's program, in sbin; -b names one
+   * directory for all three. */
+  const char *bindir = BINDIR, *sbindir = SBINDIR;
   char *bindir_arg = 0;
   const char *user, *loguser;
   const struct passwd *pw;
@@ -294,13 +297,14 @@ int main(int argc, char **argv)
   int opt, dfd;
 
   die_init("ipcexec-config");
+  version_arg(argc, argv);
   umask(077);
   opterr = 0;
   while ((opt = getopt(argc, argv, "+b:")) != -1) {
     switch (opt) {
       case 'b':
         free(bindir_arg);
-        bindir = bindir_arg = path_arg("bindir", optarg);
+        bindir = sbindir = bindir_arg = path_arg("bindir", optarg);
         break;
       default: die_usage(USAGE);
     }
@@ -344,7 +348,7 @@ int main(int argc, char **argv)
 
   for (const char *const *p = (const char *const[]){ "ipcserver", "ipcexec", "ipcexecrules", 0 }; *p; p++) {
     struct buf path = BUF_ZERO;
-    cat(&path, bindir);
+    cat(&path, strcmp(*p, "ipcexec") ? bindir : sbindir);
     cat(&path, "/");
     cat(&path, *p);
     if (access(path.s, X_OK) < 0)
@@ -352,7 +356,7 @@ int main(int argc, char **argv)
     buf_free(&path);
   }
 
-  make_run(&run, dir, bindir);
+  make_run(&run, dir, bindir, sbindir);
   make_logrun(&logrun, dir, logname, loggroup);
   make_makefile(&makefile, bindir);
   cat(&errout, "1\n");

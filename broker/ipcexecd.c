@@ -13,6 +13,7 @@
 #include "request.h"
 #include "run.h"
 #include "scan.h"
+#include "version.h"
 
 #define USAGE "ipcexecd [ -qQvdDUXpP ] [ -c limit ] [ -C peruid ] [ -x rules.cdb ] [ -B banner ] " \
   "[ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -f lockfile ] path rules.cdb"
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
   struct ipchandle *h;
 
   die_init("ipcexecd");
+  version_arg(argc, argv);
   h = ipchandle_parse(argc, argv, USAGE, 1, &rest);
   x.rules = rest[0];
   return ipchandle_serve(h, handle, &x);

@@ -9,6 +9,7 @@
 #include "die.h"
 #include "fd.h"
 #include "ipchandle.h"
+#include "version.h"
 
 #define USAGE "ipcprint [ -qQvdDUXpP ] [ -c limit ] [ -C peruid ] [ -x rules.cdb ] [ -B banner ] " \
   "[ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -f lockfile ] path"
@@ -33,5 +34,6 @@ int main(int argc, char **argv)
 {
   char **rest;
   die_init("ipcprint");
+  version_arg(argc, argv);
   return ipchandle_main(argc, argv, USAGE, 0, &rest, print, 0);
 }

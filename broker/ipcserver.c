@@ -3,6 +3,7 @@
 
 #include "die.h"
 #include "server.h"
+#include "version.h"
 
 #define USAGE "ipcserver [ -qQvdDUXpP ] [ -c limit ] [ -C peruid ] [ -x rules.cdb ] " \
   "[ -B banner ] [ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] path prog"
@@ -13,6 +14,7 @@ int main(int argc, char **argv)
   int opt;
 
   die_init("ipcserver");
+  version_arg(argc, argv);
   server_config_init(&c);
   opterr = 0;
   while ((opt = getopt(argc, argv, "+" SERVER_OPTIONS)) != -1)

@@ -391,7 +391,7 @@ int server_listen(const struct server_config *c, const char **localpath)
   } else {
     int flags = PEER_BIND_UMASK0 | (c->delete_path ? PEER_BIND_DELETE : 0);
     lfd = peer_unix_listen(c->path, flags, (int)c->backlog);
-    if (lfd < 0) die_sys(EXIT_TEMP, "unable to bind");
+    if (lfd < 0) die_sys(EXIT_TEMP, "unable to bind %s", c->path);
   }
 
   if (server_switch_ids(c, &what) < 0) die_sys(EXIT_TEMP, "unable to %s", what);

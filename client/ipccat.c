@@ -5,6 +5,7 @@
 #include "fd.h"
 #include "relay.h"
 #include "unix_socket.h"
+#include "version.h"
 
 int main(int argc, char **argv)
 {
@@ -13,6 +14,7 @@ int main(int argc, char **argv)
   int fd;
 
   die_init("ipccat");
+  version_arg(argc, argv);
   if (argc != 2 || !argv[1][0]) die_usage("ipccat path");
   if (fd_ensure_std() < 0) die_sys(EXIT_TEMP, "unable to open /dev/null");
   fd = peer_unix_connect(argv[1], 0);

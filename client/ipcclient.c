@@ -7,6 +7,7 @@
 #include "die.h"
 #include "fd.h"
 #include "unix_socket.h"
+#include "version.h"
 
 #define USAGE "ipcclient [ -qQv ] [ -p localpath ] [ -l localname ] path prog"
 
@@ -16,6 +17,7 @@ int main(int argc, char **argv)
   int verbosity = 1, opt, fd;
 
   die_init("ipcclient");
+  version_arg(argc, argv);
   opterr = 0;
   while ((opt = getopt(argc, argv, "+qQvp:l:")) != -1) {
     switch (opt) {

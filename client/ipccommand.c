@@ -4,6 +4,7 @@
 #include "exec_client.h"
 #include "fd.h"
 #include "scan.h"
+#include "version.h"
 
 #define USAGE "ipccommand uid prog"
 
@@ -12,6 +13,7 @@ int main(int argc, char **argv)
   uint32_t uid;
 
   die_init("ipccommand");
+  version_arg(argc, argv);
   /* The uid is a number and only a number: "root" or " 0" must never
    * become uid 0 by a lenient parse. */
   if (argc < 3 || !scan_id(argv[1], &uid) || !argv[2][0]) die_usage(USAGE);

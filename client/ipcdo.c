@@ -7,6 +7,7 @@
 #include "die.h"
 #include "exec_client.h"
 #include "fd.h"
+#include "version.h"
 
 #define USAGE "ipcdo [ -o ] user prog"
 
@@ -18,6 +19,7 @@ int main(int argc, char **argv)
   int i;
 
   die_init("ipcdo");
+  version_arg(argc, argv);
   i = client_exec_options(argc, argv, USAGE, &mode);
   if (argc - i < 2 || !argv[i][0] || !argv[i + 1][0]) die_usage(USAGE);
   if (client_exec_user(argv[i], &uid, &why) < 0) {

@@ -3,6 +3,7 @@
 #include "die.h"
 #include "exec_client.h"
 #include "fd.h"
+#include "version.h"
 
 #define USAGE "ipcrun [ -o ] prog"
 
@@ -12,6 +13,7 @@ int main(int argc, char **argv)
   int i;
 
   die_init("ipcrun");
+  version_arg(argc, argv);
   i = client_exec_options(argc, argv, USAGE, &mode);
   if (argc - i < 1 || !argv[i][0]) die_usage(USAGE);
   if (fd_ensure_std() < 0) die_sys(EXIT_TEMP, "unable to open /dev/null");

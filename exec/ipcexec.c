@@ -10,6 +10,7 @@
 #include "request.h"
 #include "run.h"
 #include "scan.h"
+#include "version.h"
 
 #define USAGE "ipcexec [ -t seconds ] rules.cdb"
 
@@ -20,6 +21,7 @@ int main(int argc, char **argv)
   int opt;
 
   die_init("ipcexec");
+  version_arg(argc, argv);
   /* Hygiene first: fds 0-2 exist, nothing else inherited stays open. */
   if (fd_ensure_std() < 0) _exit(111);
   fd_close_from(3);

@@ -13,6 +13,7 @@
 #include "die.h"
 #include "rules_check.h"
 #include "scan.h"
+#include "version.h"
 
 int main(int argc, char **argv)
 {
@@ -24,6 +25,7 @@ int main(int argc, char **argv)
   int fd;
 
   die_init("ipcexecrulescheck");
+  version_arg(argc, argv);
   if (argc != 2 || !argv[1][0]) die_usage("ipcexecrulescheck rules.cdb");
   rules_check_who(&who);
   cmd = getenv("IPCCOMMAND");

@@ -7,6 +7,7 @@
 
 #include "die.h"
 #include "rules_check.h"
+#include "version.h"
 
 int main(int argc, char **argv)
 {
@@ -16,6 +17,7 @@ int main(int argc, char **argv)
   int fd;
 
   die_init("ipcrulescheck");
+  version_arg(argc, argv);
   if (argc != 2 || !argv[1][0]) die_usage("ipcrulescheck rules.cdb");
   rules_check_who(&who);
 

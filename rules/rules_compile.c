@@ -9,6 +9,7 @@
 #include "die.h"
 #include "rules_compile.h"
 #include "scan.h"
+#include "version.h"
 
 static void keep_line(struct rules_compile_error *e, const char *line, size_t len)
 {
@@ -143,6 +144,7 @@ int rules_compile_main(enum rules_kind kind, int argc, char **argv)
   const char *cdb, *tmp;
 
   die_init(prog);
+  version_arg(argc, argv);
   if (argc != 3 || !argv[1][0] || !argv[2][0])
     die_usage(kind == RULES_EXEC ? "ipcexecrules rules.cdb rules.tmp" : "ipcrules rules.cdb rules.tmp");
   cdb = argv[1];

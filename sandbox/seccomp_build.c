@@ -169,6 +169,23 @@ static const unsigned long strict_ioctls[] = {
   FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, FIOASYNC, TIOCGETD, TIOCGSERIAL,
 };
 
+uint32_t sandbox_seccomp_arch;
+
+/* A context for the target architecture only. libseccomp takes syscall
+ * numbers as the build machine's and translates them by name for the
+ * architectures in the context, so the rules below need no change. */
+static scmp_filter_ctx new_ctx(uint32_t def)
+{
+  scmp_filter_ctx c = seccomp_init(def);
+  if (!c || !sandbox_seccomp_arch || sandbox_seccomp_arch == seccomp_arch_native()) return c;
+  if (seccomp_arch_add(c, sandbox_seccomp_arch) < 0 ||
+      seccomp_arch_remove(c, SCMP_ARCH_NATIVE) < 0) {
+    seccomp_release(c);
+    return 0;
+  }
+  return c;
+}
+
 static int add_name(scmp_filter_ctx c, uint32_t action, const char *name)
 {
   int nr = seccomp_syscall_resolve_name(name);
@@ -260,7 +277,7 @@ static int add_suid_allows(scmp_filter_ctx c)
 
 scmp_filter_ctx sandbox_seccomp_build_default(void)
 {
-  scmp_filter_ctx c = seccomp_init(SCMP_ACT_ALLOW);
+  scmp_filter_ctx c = new_ctx(SCMP_ACT_ALLOW);
   int r = 0;
   if (!c) return 0;
   for (size_t i = 0; i < sizeof deny_eperm / sizeof *deny_eperm; i++)
@@ -278,7 +295,7 @@ scmp_filter_ctx sandbox_seccomp_build_default(void)
 
 scmp_filter_ctx sandbox_seccomp_build_strict(void)
 {
-  scmp_filter_ctx c = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+  scmp_filter_ctx c = new_ctx(SCMP_ACT_ERRNO(EPERM));
   int r = 0;
   if (!c) return 0;
   for (size_t i = 0; i < sizeof strict_allow / sizeof *strict_allow; i++)

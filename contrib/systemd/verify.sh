@@ -1,13 +1,14 @@
 #!/bin/sh
-# verify.sh SYSTEMD-ANALYZE UNITS-DIR BINDIR IPCSERVER IPCEXEC SOCKET
+# verify.sh SYSTEMD-ANALYZE UNITS-DIR BINDIR SBINDIR RULES-CDB IPCSERVER IPCEXEC SOCKET
 #
 # Checks the units meson generated in UNITS-DIR: that they name the
-# installed programs (BINDIR) and the configured SOCKET, that they keep
+# installed programs (ipcserver in BINDIR, ipcexec in SBINDIR), the
+# configured RULES-CDB and SOCKET, that they keep
 # what ipcexec needs, and that systemd-analyze verify accepts them without
 # a single message. verify checks that ExecStart is executable, so it runs
 # on a copy whose program paths point to this build's IPCSERVER and IPCEXEC.
 set -u
-analyze=$1 units=$2 bindir=$3 ipcserver=$4 ipcexec=$5 socket=$6
+analyze=$1 units=$2 bindir=$3 sbindir=$4 rules=$5 ipcserver=$6 ipcexec=$7 socket=$8
 pass=0
 failed=0
 ok() { pass=$((pass + 1)); echo "ok   - $*"; }
@@ -39,8 +40,8 @@ for f in "$svc" "$sock"; do
   [ -f "$f" ] || { echo "FAIL - $f was not generated"; exit 1; }
 done
 
-exec_start="ExecStart=$bindir/ipcserver -v $socket $bindir/ipcexec /etc/ipcexec/rules.cdb"
-has "$svc" "$exec_start" && ok "ExecStart runs the installed ipcserver and ipcexec on $socket" \
+exec_start="ExecStart=$bindir/ipcserver -v $socket $sbindir/ipcexec $rules"
+has "$svc" "$exec_start" && ok "ExecStart runs the installed ipcserver and ipcexec on $socket with $rules" \
   || ko "ExecStart: expected '$exec_start', got '$(grep ^ExecStart= "$svc")'"
 has "$sock" "ListenStream=$socket" && ok "the socket is the configured one" || ko "ListenStream"
 has "$sock" "SocketMode=0666" && ok "any user may connect (access is by identity)" || ko "SocketMode"
@@ -48,6 +49,13 @@ has "$sock" "RemoveOnStop=yes" && ok "no stale socket after stop" || ko "RemoveO
 has "$svc" "Requires=ipcexec.socket" && ok "the service requires its socket" || ko "Requires"
 has "$svc" "StandardError=journal" && ok "the audit lines go to the journal" || ko "StandardError"
 has "$svc" "PrivateTmp=no" && ok "commands share /tmp with their users" || ko "PrivateTmp"
+case $socket in
+  /run/?*/*)
+    d=${socket#/run/}; d=${d%/*}
+    has "$svc" "RuntimeDirectory=$d" && has "$svc" "RuntimeDirectoryPreserve=yes" \
+      && ok "the service makes the socket's directory and keeps it on stop" || ko "RuntimeDirectory"
+    ;;
+esac
 grep -q '@[A-Z_]*@' "$svc" "$sock" && ko "a placeholder was left unsubstituted" || ok "every placeholder substituted"
 
 # What would stop ipcexec from switching to any user, keeping the
@@ -58,9 +66,9 @@ for bad in '^NoNewPrivileges=' '^CapabilityBoundingSet=' '^AmbientCapabilities='
   grep -q -- "$bad" "$svc" && ko "the service must not set $bad" || ok "not set: $bad"
 done
 
-subst "$bindir/ipcserver" "$ipcserver" <"$svc" | subst "$bindir/ipcexec " "$ipcexec " >"$t/ipcexec.service"
+subst "$bindir/ipcserver" "$ipcserver" <"$svc" | subst "$sbindir/ipcexec " "$ipcexec " >"$t/ipcexec.service"
 cp "$sock" "$t/ipcexec.socket"
-has "$t/ipcexec.service" "ExecStart=$ipcserver -v $socket $ipcexec /etc/ipcexec/rules.cdb" \
+has "$t/ipcexec.service" "ExecStart=$ipcserver -v $socket $ipcexec $rules" \
   && ok "the copy runs this build's programs" || ko "the copy's ExecStart: $(grep ^ExecStart= "$t/ipcexec.service")"
 
 # --man=no: the pages are not installed where man would look.

@@ -255,6 +255,18 @@ ipcexec-config: warning: the service needs $T_TMP/rel/ipcexecrules: No such file
 grep -qxF "cd '$T_TMP/svc3' || exit 111" "$T_TMP/svc3/run" && pass "trailing slash removed" \
   || fail "trailing slash: $(grep '^cd' "$T_TMP/svc3/run")"
 
+# Without -b: ipcserver and ipcexecrules from bindir, ipcexec (section 8)
+# from sbindir, where meson installs them.
+CFG_BINDIR=$(sed -n 's/^#define BINDIR "\(.*\)"$/\1/p' "$BUILD/config.h")
+CFG_SBINDIR=$(sed -n 's/^#define SBINDIR "\(.*\)"$/\1/p' "$BUILD/config.h")
+run "$CONFIG" root nobody "$T_TMP/svc4"
+check "default paths: created" 0 "$RC"
+check "default paths: ipcserver from bindir, ipcexec from sbindir" \
+  "exec env \"\$@\" '$CFG_BINDIR/ipcserver' -v '$T_TMP/svc4/s' \\
+  '$CFG_SBINDIR/ipcexec' '$T_TMP/svc4/rules/data.cdb'" "$(grep -A1 '^exec env' "$T_TMP/svc4/run")"
+grep -qxF "	'$CFG_BINDIR/ipcexecrules' data.cdb data.tmp < data" "$T_TMP/svc4/rules/Makefile" \
+  && pass "default paths: ipcexecrules from bindir" || fail "default Makefile: $(cat "$T_TMP/svc4/rules/Makefile")"
+
 W="$T_TMP/it's a \$svc"
 run "$CONFIG" -b "$BIN" root nobody "$W"
 check "a dir with a quote, a space and a dollar: created" 0 "$RC"

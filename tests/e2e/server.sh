@@ -76,13 +76,13 @@ check "-U with a name in \$UID: exit 100" "100" "$RC"
 LONG=$T_TMP/$(printf 'x%.0s' $(seq 1 120))
 run "$SERVER" "$LONG" true
 check "path too long: exit 111" 111 "$RC"
-check "path too long: message" "ipcserver: fatal: unable to bind: File name too long" "$ERR"
+check "path too long: message" "ipcserver: fatal: unable to bind $LONG: File name too long" "$ERR"
 run "$SERVER" "$T_TMP/no/such/dir/s" true
 check "missing directory: exit 111" 111 "$RC"
-check "missing directory: message" "ipcserver: fatal: unable to bind: No such file or directory" "$ERR"
+check "missing directory: message names the path" "ipcserver: fatal: unable to bind $T_TMP/no/such/dir/s: No such file or directory" "$ERR"
 : >"$T_TMP/file"
 run "$SERVER" "$T_TMP/file" true
-check "a regular file at path: refused" "111 ipcserver: fatal: unable to bind: Address already in use" "$RC $ERR"
+check "a regular file at path: refused" "111 ipcserver: fatal: unable to bind $T_TMP/file: Address already in use" "$RC $ERR"
 check "a regular file at path: kept" "yes" "$([ -f "$T_TMP/file" ] && echo yes)"
 
 # --- basic service, umask 0, environment as the client sees it
@@ -139,7 +139,7 @@ S=$T_TMP/opts.s
 check "stale socket left behind" "yes" "$([ -S "$S" ] && echo yes)"
 run "$SERVER" -D "$S" true
 check "-D on a used path: exit 111" "111" "$RC"
-check "-D on a used path: message" "ipcserver: fatal: unable to bind: Address already in use" "$ERR"
+check "-D on a used path: message" "ipcserver: fatal: unable to bind $S: Address already in use" "$ERR"
 serve d -d -b 5 "$S" echo replaced
 # The stale socket is already there, so wait_for_socket cannot tell when
 # the new server is listening: retry the client until it is (5 s at most).
