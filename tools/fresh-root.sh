@@ -120,7 +120,9 @@ inroot() {
   local r=$1
   shift
   chroot "$r" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive setsid -w sh -ec "$*" </dev/null
+    LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive setsid -w sh -ec "$*" </dev/null &
+  # In the background so that a signal to us runs the traps at once.
+  wait $!
 }
 
 REV=$(git -C "$SRC" rev-parse HEAD)
