@@ -36,8 +36,19 @@ int main(int argc, char **argv)
   if (localpath && !localpath[0]) die_usage(USAGE);
   if (fd_ensure_std() < 0) die_sys(EXIT_TEMP, "unable to open /dev/null");
 
-  fd = peer_unix_connect(path, localpath);
+  fd = peer_unix_socket();
   if (fd < 0) {
+    if (verbosity) die_sys(EXIT_TEMP, "unable to create a socket");
+    _exit(EXIT_TEMP);
+  }
+  /* -p names a path to bind, not one to clear: whatever already exists
+   * there (an old socket, someone's file) stays, and we refuse, as 0.70
+   * does. */
+  if (localpath && peer_unix_bind(fd, localpath, 0) < 0) {
+    if (verbosity) die_sys(EXIT_TEMP, "unable to bind");
+    _exit(EXIT_TEMP);
+  }
+  if (peer_unix_connect_fd(fd, path) < 0) {
     if (verbosity) die_sys(EXIT_TEMP, "unable to connect to %s", path);
     _exit(EXIT_TEMP);
   }

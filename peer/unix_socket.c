@@ -95,20 +95,29 @@ int peer_unix_accept(int lfd, char *remote)
   return fd;
 }
 
-int peer_unix_connect(const char *path, const char *localpath)
+int peer_unix_connect_fd(int fd, const char *path)
 {
   struct sockaddr_un sa;
   socklen_t salen;
-  int fd, err;
 
   if (peer_unix_addr(&sa, &salen, path) < 0) return -1;
+  for (;;) {
+    if (connect(fd, (struct sockaddr *)&sa, salen) == 0) return 0;
+    if (errno != EINTR) return -1;
+  }
+}
+
+int peer_unix_connect(const char *path, const char *localpath)
+{
+  int fd, err;
+
   fd = peer_unix_socket();
   if (fd < 0) return -1;
-  if (localpath && peer_unix_bind(fd, localpath, PEER_BIND_DELETE) < 0) goto fail;
-  for (;;) {
-    if (connect(fd, (struct sockaddr *)&sa, salen) == 0) return fd;
-    if (errno != EINTR) goto fail;
-  }
+  /* No PEER_BIND_DELETE: a client only uses localpath, it never removes
+   * whatever is there. */
+  if (localpath && peer_unix_bind(fd, localpath, 0) < 0) goto fail;
+  if (peer_unix_connect_fd(fd, path) < 0) goto fail;
+  return fd;
 fail:
   err = errno;
   close(fd);

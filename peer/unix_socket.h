@@ -42,8 +42,12 @@ int peer_unix_listen(const char *path, int flags, int backlog);
  * PEER_PATH_MAX + 1 bytes; it is client-controlled text. -1 with errno. */
 int peer_unix_accept(int lfd, char *remote);
 
+/* Connects fd to path, retrying on EINTR. 0 or -1 with errno. */
+int peer_unix_connect_fd(int fd, const char *path);
+
 /* A connected socket to path, optionally bound first to localpath (NULL
- * for none; an old socket there is removed). -1 with errno. */
+ * for none). Whatever exists at localpath is left alone: bind then fails
+ * with EADDRINUSE. -1 with errno. */
 int peer_unix_connect(const char *path, const char *localpath);
 
 /* Whether fd is a listening AF_UNIX stream socket (for inherited fds). */

@@ -81,8 +81,21 @@ IPCLOCALPATH=$T_TMP/env.s
 IPCREMOTEEGID=0
 IPCREMOTEEUID=0
 IPCREMOTEPATH=$T_TMP/mine.s" "$(printf '%s\n' "$OUT" | grep -v -E 'IPCREMOTEPID|PROTO')"
+# A client never deletes a file it was only told to bind: 0.70 refuses.
+# (a mode no bind makes marks the original file)
+ino() { stat -c '%i %a %F' "$1"; }
+chmod 701 "$T_TMP/mine.s"
+INO=$(ino "$T_TMP/mine.s")
 run timeout 5 "$CLIENT" -p "$T_TMP/mine.s" "$T_TMP/env.s" true
-check "ipcclient -p: a stale client socket is replaced" "0" "$RC"
+check "ipcclient -p: an existing socket is refused, not replaced" \
+  "111 ipcclient: fatal: unable to bind: Address already in use" "$RC $ERR"
+check "ipcclient -p: the existing socket is still there" "$INO" "$(ino "$T_TMP/mine.s")"
+run timeout 5 "$CLIENT" -q -p "$T_TMP/mine.s" "$T_TMP/env.s" true
+check "ipcclient -q -p: refused without a message" "111 " "$RC $ERR"
+echo keep >"$T_TMP/plain"
+run timeout 5 "$CLIENT" -p "$T_TMP/plain" "$T_TMP/env.s" true
+check "ipcclient -p: an existing file is refused and kept" \
+  "111 ipcclient: fatal: unable to bind: Address already in use keep" "$RC $ERR $(cat "$T_TMP/plain")"
 run timeout 5 "$CLIENT" -l label "$T_TMP/hello.s" sh -c 'echo "$IPCLOCALPATH"'
 check "ipcclient -l" "label" "$OUT"
 run timeout 5 env IPCLOCALPATH=stale PROTO=x "$CLIENT" "$T_TMP/hello.s" sh -c 'echo "$PROTO [$IPCLOCALPATH]"'
