@@ -57,6 +57,12 @@ struct ipchandle *ipchandle_parse(int argc, char **argv, const char *usage,
   static struct ipchandle h;
   int opt;
 
+  /* A program outside this package cannot call die_init: name it after
+   * argv[0]. */
+  if (!strcmp(die_prog, "ucspi-ipc") && argc > 0 && argv[0] && argv[0][0]) {
+    const char *slash = strrchr(argv[0], '/');
+    die_init(slash && slash[1] ? slash + 1 : argv[0]);
+  }
   server_config_init(&h.c);
   h.lockfd = -1;
   opterr = 0;
@@ -69,8 +75,8 @@ struct ipchandle *ipchandle_parse(int argc, char **argv, const char *usage,
   }
   argv += optind;
   argc -= optind;
-  if (argc != 1 + noperands || !argv[0][0]) die_usage(usage);
-  for (int i = 1; i <= noperands; i++)
+  if (argc < 1 || (noperands >= 0 && argc != 1 + noperands) || !argv[0][0]) die_usage(usage);
+  for (int i = 1; i < argc; i++)
     if (!argv[i][0]) die_usage(usage);
   h.c.path = argv[0];
   *rest = argv + 1;
@@ -84,6 +90,8 @@ struct ipchandle *ipchandle_parse(int argc, char **argv, const char *usage,
 struct env_swap {
   char **saved;
   char **env;
+  char **copy;                  /* env as handed to the handler */
+  size_t n;
   char *owned[8 + 64];
   size_t nowned;
 };
@@ -118,15 +126,32 @@ static bool env_enter(struct env_swap *e)
   for (size_t i = 0; i < e->nowned; i++) e->env[k++] = e->owned[i];
   for (size_t i = 0; i < n; i++) e->env[k++] = environ[i];
   e->env[k] = 0;
+  e->copy = malloc((k + 1) * sizeof *e->copy);
+  if (!e->copy) {
+    free(e->env);
+    e->env = 0;
+    return false;
+  }
+  memcpy(e->copy, e->env, (k + 1) * sizeof *e->copy);
+  e->n = k;
   e->saved = environ;
   environ = e->env;
   return true;
+}
+
+/* Whether the handler left the environment as it got it: the same array,
+ * with the same strings. setenv, putenv and unsetenv all change one or
+ * the other. (A handler that wrote into a string in place is not seen.) */
+static bool env_same(const struct env_swap *e)
+{
+  return environ == e->env && !memcmp(e->env, e->copy, (e->n + 1) * sizeof *e->copy);
 }
 
 static void env_leave(struct env_swap *e)
 {
   if (e->saved) environ = e->saved;
   free(e->env);
+  free(e->copy);
   for (size_t i = 0; i < e->nowned; i++) free(e->owned[i]);
   memset(e, 0, sizeof *e);
 }
@@ -153,8 +178,9 @@ static void release(struct ipchandle *h)
   if (h->busy) atomic_store(&h->busy[h->slot], -1);
 }
 
-/* One connection, in a worker. */
-static void serve_one(struct ipchandle *h, int fd, const char *remote, ipchandle_fn fn, void *ctx)
+/* One connection, in a worker. Returns false when the worker must not go
+ * on (the handler changed the environment). */
+static bool serve_one(struct ipchandle *h, int fd, const char *remote, ipchandle_fn fn, void *ctx)
 {
   const struct server_config *c = &h->c;
   char saferemote[SERVER_LOG_MAX + 4], safelocal[SERVER_LOG_MAX + 4];
@@ -166,6 +192,7 @@ static void serve_one(struct ipchandle *h, int fd, const char *remote, ipchandle
   long me = (long)getpid();
   bool verbose = c->verbosity >= SERVER_VERBOSE, errors = c->verbosity >= SERVER_ERRORS;
   int code;
+  bool same = true;
 
   memset(&e, 0, sizeof e);
   memset(&conn, 0, sizeof conn);
@@ -180,13 +207,13 @@ static void serve_one(struct ipchandle *h, int fd, const char *remote, ipchandle
   if (c->lookup_peer) {
     if (peer_cred_get(fd, &pc) < 0) {
       if (errors) warn_sys("dropping connection, unable to get peer ids");
-      return;
+      return true;
     }
     if (!claim(h, pc.uid)) {
       if (errors)
         warn_x("dropping connection, uid %lu has %u connections (limit %u)",
             (unsigned long)pc.uid, c->peruid, c->peruid);
-      return;
+      return true;
     }
     conn.has_ids = true;
     conn.euid = who.euid = pc.uid;
@@ -200,7 +227,7 @@ static void serve_one(struct ipchandle *h, int fd, const char *remote, ipchandle
   conn.remotepath = remote;
   if (c->banner && fd_write_all(fd, c->banner, strlen(c->banner)) < 0) {
     if (errors) warn_sys("dropping connection, unable to write banner");
-    return;
+    return true;
   }
 
   if (!env_add(&e, "IPCREMOTEPATH", remote)) goto nomem;
@@ -225,6 +252,14 @@ static void serve_one(struct ipchandle *h, int fd, const char *remote, ipchandle
   if (verbose) say("ok %ld %s %s:%lu,%lu", me, safelocal, saferemote,
       (unsigned long)who.euid, (unsigned long)who.egid);
   code = fn(ctx, fd, &conn);
+  /* SPEC: each call releases what it allocated, environment included. A
+   * changed environment would reach the next client (or leak, call after
+   * call): drop this connection and let a fresh worker take over. */
+  same = env_same(&e);
+  if (!same) {
+    if (errors) warn_x("dropping connection, environ changed");
+    goto out;
+  }
   if (verbose) say("end %ld status %d", me, (code & 0xff) << 8);
   goto out;
 
@@ -233,6 +268,7 @@ nomem:
 out:
   env_leave(&e);
   rules_match_free(&m);
+  return same;
 }
 
 static void worker(struct ipchandle *h, ipchandle_fn fn, void *ctx)
@@ -261,7 +297,10 @@ static void worker(struct ipchandle *h, ipchandle_fn fn, void *ctx)
       sleep(1);
       continue;
     }
-    serve_one(h, fd, remote, fn, ctx);
+    if (!serve_one(h, fd, remote, fn, ctx)) {
+      close(fd);
+      _exit(EXIT_TEMP);
+    }
     release(h);
     close(fd);
   }

@@ -16,9 +16,29 @@
 #ifndef BROKER_IPCHANDLE_H
 #define BROKER_IPCHANDLE_H
 
+/* Installed as <ipchandle.h>: it must stay self-contained (system headers
+ * only). The library exports what this header declares and nothing else. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#if defined(__GNUC__)
+#define IPCHANDLE_API __attribute__((visibility("default")))
+#else
+#define IPCHANDLE_API
+#ifdef __cplusplus
+}
+#endif
+
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#ifdef __cplusplus
+}
+#endif
+
+#endif
 
 /* What the handler learns about the client; also in its environment. */
 struct ipchandle_conn {
@@ -32,22 +52,30 @@ struct ipchandle_conn {
 /* Called once per connection in a worker, with fd on the client. Returns
  * an exit-code-like status for the log ("end PID status"). The handler
  * must release what it allocates and close what it opens (fd is closed by
- * ipchandle afterwards); the environment is put back by ipchandle.
+ * ipchandle afterwards); the environment is put back by ipchandle, and a
+ * handler that changed it (setenv, putenv, unsetenv) has its connection
+ * dropped with a warning and its worker replaced.
  * SIGPIPE is ignored in the workers, so a write to a client that went away
  * fails with EPIPE; a handler that runs another program restores it there. */
 typedef int (*ipchandle_fn)(void *ctx, int fd, const struct ipchandle_conn *conn);
 
 /* Parses ipcserver-style options from argv (argv[0] is the program), leaves
- * the operands after path in *rest, and serves. prog names the program in
- * messages; usage is its usage line. Returns only on SIGTERM, with 0. */
-int ipchandle_main(int argc, char **argv, const char *usage, int noperands,
+ * the operands after path in *rest (exactly noperands of them, or any
+ * number with noperands -1), and serves. usage is the usage line.
+ * Messages name the program as die_init did, else by argv[0]'s last
+ * component. Returns only on SIGTERM, with 0. */
+IPCHANDLE_API int ipchandle_main(int argc, char **argv, const char *usage, int noperands,
     char ***rest, ipchandle_fn fn, void *ctx);
 
 /* The same, in two steps, for programs that must check their operands
  * before binding: parse, then serve. */
 struct ipchandle;
-struct ipchandle *ipchandle_parse(int argc, char **argv, const char *usage,
+IPCHANDLE_API struct ipchandle *ipchandle_parse(int argc, char **argv, const char *usage,
     int noperands, char ***rest);
-int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx);
+IPCHANDLE_API int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
