@@ -1,4 +1,5 @@
 #include "ipchandle.h"
+#include "ipchandle_private.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -37,6 +38,8 @@ struct ipchandle {
   const char *localpath;
   int lfd;
   int lockfd;
+  void (*on_worker)(void *);    /* ipchandle_on_worker */
+  void *on_worker_ctx;
 };
 
 static volatile sig_atomic_t got_term, got_chld;
@@ -276,6 +279,7 @@ static void worker(struct ipchandle *h, ipchandle_fn fn, void *ctx)
   char remote[PEER_PATH_MAX + 1];
   sigset_t none;
 
+  if (h->on_worker) h->on_worker(h->on_worker_ctx);
   signal(SIGTERM, SIG_DFL);
   signal(SIGCHLD, SIG_DFL);
   /* A client that hangs up must cost a failed write (EPIPE), not the
@@ -402,4 +406,15 @@ int ipchandle_main(int argc, char **argv, const char *usage, int noperands,
     char ***rest, ipchandle_fn fn, void *ctx)
 {
   return ipchandle_serve(ipchandle_parse(argc, argv, usage, noperands, rest), fn, ctx);
+}
+
+const struct server_config *ipchandle_config(const struct ipchandle *h)
+{
+  return &h->c;
+}
+
+void ipchandle_on_worker(struct ipchandle *h, void (*fn)(void *ctx), void *ctx)
+{
+  h->on_worker = fn;
+  h->on_worker_ctx = ctx;
 }
