@@ -171,4 +171,19 @@ for w in $WS; do kill -0 "$w" 2>/dev/null && left="$left $w"; done
 check "SIGTERM: no worker is left" "" "$left"
 check "no errors logged" "" "$(cat perl3.log)"
 
+# --- the sample handler in contrib/
+S=$T_TMP/counter.s
+"$PERL" -c 1 "$S" "$SRC/contrib/ipcperl/counter.pl" Counter::serve hi 2>counter.log &
+SPID=$!
+T_PIDS="$T_PIDS $SPID"
+wait_for_socket "$S" || fail "the sample did not start"
+talk 'abc
+'
+case $OUT in "hi uid 4242, request 1 of worker "*": cba") pass "contrib/ipcperl/counter.pl: first request";; *) fail "sample: $OUT";; esac
+talk 'xyz
+'
+case $OUT in "hi uid 4242, request 2 of worker "*": zyx") pass "contrib/ipcperl/counter.pl: its counter";; *) fail "sample: $OUT";; esac
+stop "$SPID"
+check "contrib/ipcperl/counter.pl: stops with 0, nothing logged" "0 " "$STOP_RC $(cat counter.log)"
+
 t_done
