@@ -56,16 +56,13 @@ int main(int argc, char **argv)
     "path [ arg ... ]";
   const char *name = argc > 0 && argv[0] && argv[0][0] ? argv[0] : "server";
   const char *slash = strrchr(name, '/');
-  char *usage;
+  static char usage[256 + sizeof opts];
   struct args a;
   struct ipchandle *h;
   char **rest;
 
   if (slash && slash[1]) name = slash + 1;
-  usage = malloc(strlen(name) + sizeof opts);
-  if (!usage) return 111;
-  memcpy(usage, name, strlen(name));
-  memcpy(usage + strlen(name), opts, sizeof opts);
+  snprintf(usage, sizeof usage, "%.256s%s", name, opts);
   h = ipchandle_parse(argc, argv, usage, -1, &rest);
   a.argv = rest;
   for (a.argc = 0; rest[a.argc]; a.argc++) {}

@@ -83,6 +83,8 @@ bool perl_embed_load(const char *file, const char *sub, char *err, unsigned errs
     return false;
   }
   perl_construct(my_perl);
+  /* perl_destruct frees the interpreter's memory, not only its objects. */
+  PL_perl_destruct_level = 1;
   PL_exit_flags |= PERL_EXIT_DESTRUCT_END;
   if (perl_parse(my_perl, xs_init, 3, args, 0) || perl_run(my_perl)) {
     oneline(err, errsize, "unable to start Perl");

@@ -32,6 +32,10 @@ check "installed: the header directory holds only ipchandle.h of ours" "ipchandl
 
 export PKG_CONFIG_PATH=$PCDIR PKG_CONFIG_SYSROOT_DIR=$DEST
 CFLAGS_W="-Wall -Wextra -Werror"
+# A sanitizer build's library needs its runtime in the programs, first.
+if nm -D "$LIBDIR/libipchandle.so" | grep -q ' U __asan_'; then
+  CFLAGS_W="$CFLAGS_W -fsanitize=address,undefined"
+fi
 
 # The exported symbols: what ipchandle.h declares, nothing else.
 SYMS="ipchandle_main
