@@ -139,6 +139,18 @@ Test(peer, bound_socket_roundtrip)
   close(cfd);
   close(afd);
 
+  /* A client never removes what is at its local path: the socket the
+   * first connection left at c makes the bind fail, and stays. */
+  {
+    struct stat before, after;
+    cr_assert_eq(lstat(c, &before), 0);
+    errno = 0;
+    cr_assert_eq(peer_unix_connect(s, c), -1, "bound over an existing socket");
+    cr_assert_eq(errno, EADDRINUSE);
+    cr_assert_eq(lstat(c, &after), 0);
+    cr_assert_eq(before.st_ino, after.st_ino, "the existing socket was replaced");
+  }
+
   /* An unbound client reads as the empty path. */
   cfd = peer_unix_connect(s, 0);
   cr_assert_geq(cfd, 0);
