@@ -5,7 +5,7 @@
 # 0.70 server() entry), run, and talked to. Also: only the documented
 # symbols are exported, a program's own die() links, and a handler that
 # changes the environment has its connection dropped and its worker
-# replaced. No root needed.
+# replaced. No root needed: it runs for every user (suite install).
 . "$E2E/lib.sh"
 CAT=$(prog ipccat)
 CONNECT=$(prog ipcconnect)
