@@ -74,6 +74,18 @@ for m in ipcdo.1 ipcexec.8 ipcexecd.8 ipcexec-config.8 ipcexec-rules.5; do
 done
 [ -f /usr/share/doc/ucspi-ipc/examples/rules.example ] && ok "rules.example in the docs" || ko "rules.example"
 [ -f /usr/lib/tmpfiles.d/ipcexec.conf ] && ok "the tmpfiles.d entry" || ko "tmpfiles.d entry"
+# The library and ipcperl packages; ucspi-ipc itself never needs libperl.
+ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+for f in "/usr/lib/$ma/libipchandle.so.1" "/usr/lib/$ma/libipchandle.so" "/usr/lib/$ma/libipchandle.a" \
+    "/usr/lib/$ma/pkgconfig/ipchandle.pc" "/usr/lib/$ma/pkgconfig/ipchandle-server.pc" /usr/include/ipchandle.h \
+    /usr/share/man/man3/ipchandle.3.gz /usr/share/man/man1/ipcperl.1.gz; do
+  [ -e "$f" ] && ok "$f" || ko "$f missing"
+done
+check "ipcperl --version" "ipcperl $(dpkg-query -W -f='${Version}' ipcperl | sed 's/-[^-]*$//')" "$(ipcperl --version)"
+case $(dpkg-query -W -f='${Depends}' ucspi-ipc) in
+  *perl*) ko "ucspi-ipc depends on perl: $(dpkg-query -W -f='${Depends}' ucspi-ipc)" ;;
+  *) ok "ucspi-ipc does not depend on libperl" ;;
+esac
 [ -d /run/ipcexec ] && ok "/run/ipcexec exists after install" || ko "/run/ipcexec missing"
 
 # Installing must not open a root socket nobody asked for.
