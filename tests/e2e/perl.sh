@@ -88,6 +88,23 @@ printf 'die "bad start\\n";\n' >dies.pl
 run timeout 10 "$PERL" "$T_TMP/dies.s" dies.pl server
 check "a file that dies: exit 111 with its message" "111 ipcperl: fatal: dies.pl: bad start" "$RC $ERR"
 
+# --- -u/-g: the file runs with the workers' ids, at start-up too
+cp handler.pl private.pl
+chmod 600 private.pl
+run timeout 10 "$PERL" -u 4242 -g 4343 "$T_TMP/private.s" private.pl Embedded::test::server
+check "-u: a file only root can read is refused at start-up" \
+  "111 ipcperl: fatal: private.pl: unable to read: Permission denied" "$RC $ERR"
+printf 'sub ids { print "$< $>\n" }\n1;\n' >ids.pl
+chmod 644 ids.pl
+S=$T_TMP/ids.s
+"$PERL" -u 4242 -g 4343 -c 1 "$S" ids.pl ids 2>ids.log &
+SPID=$!
+T_PIDS="$T_PIDS $SPID"
+wait_for_socket "$S" || fail "ipcperl -u did not start"
+talk ''
+check "-u: the sub runs as the given user" "4242 4242" "$OUT"
+stop "$SPID"
+
 # --- one worker: state across requests, exit, a fresh worker
 S=$T_TMP/perl.s
 "$PERL" -v -c 1 "$S" handler.pl Embedded::test::server one two 2>perl.log &
