@@ -29,6 +29,10 @@ else
   exec "$3" 300
 fi
 EOF
+cat >"$T_TMP/nocg.sh" <<'EOF'
+for m in $(awk '/ - cgroup2 /{print $5}' /proc/self/mountinfo); do umount -l "$m" || exit 111; done
+exec "$@"
+EOF
 cp /bin/sleep "$T_TMP/sleep-$M"
 chmod 755 "$T_TMP/chain.sh" "$T_TMP/sleep-$M"
 mkdir -m 1777 "$T_TMP/flags"
@@ -70,12 +74,17 @@ chain_cmd() {
     "$T_TMP/chain.sh" "$f" "$T_TMP/sleep-$M" "$f" "$2"
 }
 
+# start_broker NAME [FDLIMIT [nocgroup]]: nocgroup runs it in a mount
+# namespace without any cgroup2 mount, where containment falls back to
+# the walk.
 start_broker() {
-  T_LOG=$T_TMP/log.$1
+  local pre=
+  T_LOG=$T_TMP/log.$1.${3:-cg}
   S=$T_TMP/s.$1
+  [ "${3:-}" = nocgroup ] && pre="unshare -m --propagation private sh $T_TMP/nocg.sh"
   case $1 in
-    ipcserver) ( ulimit -n "${2:-1024}"; exec "$SERVER" "$S" "$IPCEXEC" "$T_TMP/exec.cdb" ) 2>"$T_LOG" & ;;
-    ipcexecd) ( ulimit -n "${2:-1024}"; exec "$EXECD" -c 4 "$S" "$T_TMP/exec.cdb" ) 2>"$T_LOG" & ;;
+    ipcserver) ( ulimit -n "${2:-1024}"; exec $pre "$SERVER" "$S" "$IPCEXEC" "$T_TMP/exec.cdb" ) 2>"$T_LOG" & ;;
+    ipcexecd) ( ulimit -n "${2:-1024}"; exec $pre "$EXECD" -c 4 "$S" "$T_TMP/exec.cdb" ) 2>"$T_LOG" & ;;
   esac
   BPID=$!
   T_PIDS="$T_PIDS $BPID"
@@ -141,12 +150,30 @@ for B in ipcserver ipcexecd; do
   stop_broker
 done
 
+# --- 2: the same where no cgroup2 can be used: the walk, bounded by time
+for B in ipcserver ipcexecd; do
+  start_broker "$B" 1024 nocgroup
+  mkdir -m 1777 "$T_TMP/flags/$B.3"
+  run do_as nobody chain -c "$(chain_cmd "$B.3" 'exit 0')" </dev/null
+  check "$B without cgroup2: the command's status comes back" 0 "$RC"
+  [ -e "$T_TMP/flags/$B.3/deep" ] && pass "$B without cgroup2: the chain was 150 deep" || fail "$B without cgroup2: the chain never got deep"
+  check "$B without cgroup2: nothing of the chain runs once ipcdo returns" 0 "$(running)"
+  wait_gone 5 || pkill -KILL -u 65534 -f -- "$M"
+  line=$(grep -a -E '^ipcexec: end 4242\.4343,65534\.chain ' "$T_LOG" | tail -1)
+  n=$(printf '%s' "$line" | sed -n 's/.* leftovers=\([0-9]*\).*/\1/p')
+  [ -n "$n" ] && [ "$n" -gt 0 ] && pass "$B without cgroup2: end line counts the leftovers ($n)" || fail "$B without cgroup2: end line: $line"
+  stop_broker
+done
+
 # --- 5: SIGKILL of the worker supervising a command
 start_broker ipcexecd
 bg_do nobody sh -c "exec $T_TMP/sleep-$M 30" >/dev/null 2>&1 &
 cl=$!
 wait_running 1 || fail "the command started"
-victim=$(ps -o ppid= -p "$(pgrep -u 65534 -f -- "sleep-$M" | head -1)" | tr -d " ")
+cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
+victim=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
+grep -q "^0::.*/ipcexec\.$victim\$" "/proc/$cmdpid/cgroup" && pass "the command runs in the cgroup of its request" \
+  || fail "the command's cgroup: $(cat "/proc/$cmdpid/cgroup")"
 kill -KILL "$victim"
 wait "$cl"
 check "worker killed: the client learns the broker failed" 111 "$?"
