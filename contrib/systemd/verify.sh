@@ -48,6 +48,7 @@ has "$sock" "RemoveOnStop=yes" && ok "no stale socket after stop" || ko "RemoveO
 has "$svc" "Requires=ipcexec.socket" && ok "the service requires its socket" || ko "Requires"
 has "$svc" "StandardError=journal" && ok "the audit lines go to the journal" || ko "StandardError"
 has "$svc" "PrivateTmp=no" && ok "commands share /tmp with their users" || ko "PrivateTmp"
+has "$svc" "Delegate=yes" && ok "the service delegates its cgroup subtree (each command's cgroup)" || ko "Delegate"
 grep -q '@[A-Z_]*@' "$svc" "$sock" && ko "a placeholder was left unsubstituted" || ok "every placeholder substituted"
 
 # What would stop ipcexec from switching to any user, keeping the
