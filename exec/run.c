@@ -179,34 +179,6 @@ static void errlog_close(struct errlog *e)
   e->fd = -1;
 }
 
-/* A failure after the decision: the one line that ends the request, and
- * the status for an attached client. */
-static int run_failed(int sock, const struct exec_decision *d, const struct exec_caller *c,
-    const struct request *req, const char *what)
-{
-  struct audit a;
-  audit_begin(&a, "fail", c->euid, c->egid, d->target_uid, d->cmd);
-  audit_str(&a, "error", what);
-  audit_emit(&a);
-  if (req->extended && sock >= 0) exec_send_status(sock, 'F', 0);
-  return 111;
-}
-
-static int sys_failed(int sock, const struct exec_decision *d, const struct exec_caller *c,
-    const struct request *req, const char *what)
-{
-  char msg[256];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(errno));
-  warn_x("%s", msg);
-  return run_failed(sock, d, c, req, msg);
-}
-
-static void stop(pid_t pid, int sig)
-{
-  kill(-pid, sig);
-  kill(pid, sig);
-}
-
 static void track_begin(const struct exec_decision *d, const struct exec_caller *c, pid_t pid,
     long long start)
 {
@@ -226,6 +198,35 @@ static void track_end(void)
   if (exec_track) atomic_store(&exec_track->active, 0);
 }
 
+/* A failure after the decision: the one line that ends the request, and
+ * the status for an attached client. */
+static int run_failed(int sock, const struct exec_decision *d, const struct exec_caller *c,
+    const struct request *req, const char *what)
+{
+  struct audit a;
+  audit_begin(&a, "fail", c->euid, c->egid, d->target_uid, d->cmd);
+  audit_str(&a, "error", what);
+  audit_emit(&a);
+  track_end();
+  if (req->extended && sock >= 0) exec_send_status(sock, 'F', 0);
+  return 111;
+}
+
+static int sys_failed(int sock, const struct exec_decision *d, const struct exec_caller *c,
+    const struct request *req, const char *what)
+{
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(errno));
+  warn_x("%s", msg);
+  return run_failed(sock, d, c, req, msg);
+}
+
+static void stop(pid_t pid, int sig)
+{
+  kill(-pid, sig);
+  kill(pid, sig);
+}
+
 int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, struct request *req)
 {
   int pipefd[2], errfd[2] = { -1, -1 }, sfd, status = 0, code;
@@ -240,6 +241,10 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
   struct contain k;
   struct errlog elog = { .fd = -1 };
   unsigned leftovers;
+
+  /* From here on, should this process die, a preforked broker's master
+   * kills what it supervised and writes the end line. */
+  track_begin(d, c, 0, start);
 
   /* SIGCHLD and SIGTERM (the broker is stopping) are taken through a
    * signalfd, so that one poll waits for the command, the client, the
@@ -293,7 +298,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
     close(sfd);
     child(d, req, sock, pipefd[1], errfd[1], &k);
   }
-  track_begin(d, c, pid, start);
+  if (exec_track) exec_track->pid = pid;
   close(pipefd[1]);
   if (errfd[0] >= 0) {
     close(errfd[1]);
@@ -339,7 +344,6 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
       ;
     contain_end(&k);
     errlog_close(&elog);
-    track_end();
     close(sfd);
     sigprocmask(SIG_SETMASK, &old, 0);
     return run_failed(sock, d, c, req, msg);

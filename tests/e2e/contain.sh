@@ -205,6 +205,21 @@ check "SIGTERM: three end lines" 3 "$(grep -a -c -E '^ipcexec: end 4242\.4343,65
 accounted "SIGTERM" "sh"
 pkill -KILL -u 65534 -f -- "$M"
 
+# --- 5: SIGTERM to ipcexec, the supervisor under ipcserver
+start_broker ipcserver
+bg_do nobody sh -c "exec $T_TMP/sleep-$M 40" >/dev/null 2>&1 &
+cl=$!
+wait_running 1 || fail "the command started"
+sup=$(ps -o ppid= -p "$(pgrep -u 65534 -f -- "sleep-$M" | head -1)" | tr -d " ")
+kill -TERM "$sup"
+wait "$cl"
+check "SIGTERM to ipcexec: the client gets the command's status" 143 "$?"
+check "SIGTERM to ipcexec: no command runs on" 0 "$(running)"
+check "SIGTERM to ipcexec: the end line" 1 "$(grep -a -c -E '^ipcexec: end 4242\.4343,65534\.sh .* status=signal:15 ' "$T_LOG")"
+accounted "SIGTERM to ipcexec" "sh"
+pkill -KILL -u 65534 -f -- "$M"
+stop_broker
+
 # --- 5: out of descriptors after the decision, under both brokers
 for B in ipcserver:8 ipcexecd:10; do
   start_broker "${B%:*}" "${B#*:}"
