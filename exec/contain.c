@@ -37,14 +37,15 @@ static void pause_ms(long ms)
 static char base[4096];
 static int base_state;
 
-/* The line of /proc/self/cgroup for the unified hierarchy ("0::PATH"). */
-static bool own_cgroup(char *path, size_t size)
+/* The line of /proc/self/cgroup for the unified hierarchy ("0::PATH"):
+ * 1 found, 0 there is none, -1 the file could not be read. */
+static int own_cgroup(char *path, size_t size)
 {
   FILE *f = fopen("/proc/self/cgroup", "re");
   char *line = 0;
   size_t cap = 0;
   bool found = false;
-  if (!f) return false;
+  if (!f) return -1;
   while (!found && getline(&line, &cap, f) > 0) {
     size_t n = strcspn(line, "\n");
     line[n] = 0;
@@ -66,11 +67,16 @@ static bool find_base(void)
   char *line = 0;
   size_t cap = 0;
 
+  /* Only a definite answer is kept: a failure to read (no descriptor
+   * left, say) is tried again at the next request. */
   if (base_state) return base_state > 0;
-  base_state = -1;
-  if (!own_cgroup(own, sizeof own)) return false;
+  switch (own_cgroup(own, sizeof own)) {
+    case -1: return false;
+    case 0: base_state = -1; return false;
+  }
   f = fopen("/proc/self/mountinfo", "re");
   if (!f) return false;
+  base_state = -1;
   while (base_state < 0 && getline(&line, &cap, f) > 0) {
     char *sep = strstr(line, " - "), *field[5], *p = line, *rest;
     size_t rl;
@@ -228,6 +234,7 @@ static int kill_and_remove(int basefd, const char *name, bool reap)
 
 bool contain_create(struct contain *k)
 {
+  static bool warned;
   char name[32];
   int basefd;
 
@@ -237,16 +244,22 @@ bool contain_create(struct contain *k)
    * that delegated it to this root process): no user can prepare a name
    * in it. */
   basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (basefd < 0) return false;
-  name_for(name, sizeof name, getpid());
-  if (mkdirat(basefd, name, 0755) < 0 && errno == EEXIST) {
-    /* left by a supervisor with this pid that died: what is in it is a
-     * dead request's leftovers */
-    kill_and_remove(basefd, name, false);
-    mkdirat(basefd, name, 0755);
+  if (basefd >= 0) {
+    name_for(name, sizeof name, getpid());
+    if (mkdirat(basefd, name, 0755) < 0 && errno == EEXIST) {
+      /* left by a supervisor with this pid that died: what is in it is
+       * a dead request's leftovers */
+      kill_and_remove(basefd, name, false);
+      mkdirat(basefd, name, 0755);
+    }
+    k->dirfd = openat(basefd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    close(basefd);
   }
-  k->dirfd = openat(basefd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  close(basefd);
+  if (k->dirfd < 0 && !warned) {
+    /* once per process: the log says why containment is the walk */
+    warn_sys("unable to create a cgroup for the command under %s, killing leftovers by walking", base);
+    warned = true;
+  }
   return k->dirfd >= 0;
 }
 

@@ -15,7 +15,8 @@
  * Where no cgroup2 is mounted or it cannot be written, the supervisor
  * falls back to a walk: the supervisor is a subreaper, so every orphan of
  * the command becomes its child, and it kills its children until none is
- * left or CONTAIN_WALK_MS have passed. */
+ * left or CONTAIN_WALK_MS have passed. So does a kernel without
+ * cgroup.kill (before Linux 5.14), after the kill has failed. */
 #ifndef EXEC_CONTAIN_H
 #define EXEC_CONTAIN_H
 
