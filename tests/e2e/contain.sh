@@ -43,6 +43,17 @@ rules '4242,65534.chain:allow="/bin/sh"
 4242,65534.sh:allow="/bin/sh"
 4242,0.sh:deny'
 
+# Can a cgroup be created where the brokers started here will be? If not,
+# containment is the walk, and a dead worker's command cannot be found.
+CG=no
+cgmnt=$(awk '/ - cgroup2 /{print $5; exit}' /proc/self/mountinfo)
+cgown=$(sed -n 's/^0:://p' /proc/self/cgroup)
+if [ -n "$cgmnt" ] && mkdir "$cgmnt${cgown%/}/e2e-probe.$$" 2>/dev/null; then
+  rmdir "$cgmnt${cgown%/}/e2e-probe.$$"
+  CG=yes
+fi
+echo "# cgroup2 writable here: $CG"
+
 running() { pgrep -u 65534 -f -- "$M" | wc -l; }
 wait_gone() {
   local i=0
@@ -177,13 +188,21 @@ cl=$!
 wait_running 1 || fail "the command started"
 cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
 victim=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
-grep -q "^0::.*/ipcexec\.$victim\$" "/proc/$cmdpid/cgroup" && pass "the command runs in the cgroup of its request" \
-  || fail "the command's cgroup: $(cat "/proc/$cmdpid/cgroup")"
+if [ $CG = yes ]; then
+  grep -q "^0::.*/ipcexec\.$victim\$" "/proc/$cmdpid/cgroup" && pass "the command runs in the cgroup of its request" \
+    || fail "the command's cgroup: $(cat "/proc/$cmdpid/cgroup")"
+fi
 kill -KILL "$victim"
 wait "$cl"
 check "worker killed: the client learns the broker failed" 111 "$?"
-wait_gone 5 && pass "worker killed: the command is killed with it" || { fail "worker killed: the command runs on"; pkill -KILL -u 65534 -f -- "$M"; }
-wait_for 1 "^ipcexec: end 4242\.4343,65534\.sh req=$victim\.[0-9]+ pid=[0-9]+ status=lost duration_ms=[0-9.]+ leftovers=1$" "$T_LOG" \
+if [ $CG = yes ]; then
+  wait_gone 5 && pass "worker killed: the command is killed with it" || fail "worker killed: the command runs on"
+  left=1
+else
+  left=unknown
+fi
+pkill -KILL -u 65534 -f -- "$M"
+wait_for 1 "^ipcexec: end 4242\.4343,65534\.sh req=$victim\.[0-9]+ pid=[0-9]+ status=lost duration_ms=[0-9.]+ leftovers=$left\$" "$T_LOG" \
   && pass "worker killed: the master writes the end line" || fail "worker killed: end line: $(grep -a end "$T_LOG")"
 accounted "worker killed" "sh"
 
