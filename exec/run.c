@@ -140,11 +140,13 @@ static void errlog_flush(struct errlog *e)
   e->len = 0;
 }
 
-/* Reads what is there; false at end of file or on error. */
-static bool errlog_read(struct errlog *e)
+/* Reads what is there; false at end of file or on error. *more: bytes
+ * were read, there may be others. */
+static bool errlog_read(struct errlog *e, bool *more)
 {
   char buf[4096];
   ssize_t n = read(e->fd, buf, sizeof buf);
+  *more = n > 0;
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
   if (n <= 0) return false;
   for (ssize_t i = 0; i < n; i++) {
@@ -165,8 +167,11 @@ static bool errlog_read(struct errlog *e)
 
 static void errlog_close(struct errlog *e)
 {
+  bool more = true;
   if (e->fd < 0) return;
-  while (!e->eof && errlog_read(e))
+  /* What is in the pipe now; a writer the walk could not kill must not
+   * hold the end of the request. */
+  while (!e->eof && more && errlog_read(e, &more))
     ;
   errlog_flush(e);
   if (e->dropped) {
@@ -355,7 +360,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
       { .fd = elog.eof ? -1 : elog.fd, .events = POLLIN } };
     long long next = kill_at ? kill_at : stop_at, now = now_us();
     int timeout = -1, r;
-    bool gone = false;
+    bool gone = false, more;
 
     if (!listening) p[1].fd = -1;
     if (next) timeout = next > now ? (int)((next - now + 999) / 1000) : 0;
@@ -377,7 +382,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
           gone = true;
         }
     }
-    if (r > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)) && !errlog_read(&elog))
+    if (r > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)) && !errlog_read(&elog, &more))
       elog.eof = true;
     if (waitpid(pid, &status, WNOHANG) == pid) break;
     if (listening && r > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
