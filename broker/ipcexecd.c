@@ -5,6 +5,7 @@
  * the delegated command is forked. */
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "audit.h"
 #include "decide.h"
@@ -22,7 +23,16 @@ struct ctx {
   const char *rules;
   int timeout_ms;
   uint64_t seq;
+  struct exec_track *tracks;    /* one per worker, shared with the master */
 };
+
+/* In the master: a worker died. If it was supervising a command, the
+ * command is killed with its cgroup and its end line written. */
+static void dead(void *p, unsigned slot, pid_t pid)
+{
+  struct ctx *x = p;
+  exec_track_dead(&x->tracks[slot], pid);
+}
 
 static int handle(void *p, int fd, const struct ipchandle_conn *conn)
 {
@@ -37,12 +47,14 @@ static int handle(void *p, int fd, const struct ipchandle_conn *conn)
     return 111;
   }
   audit_set_request((uint64_t)getpid(), ++x->seq);
+  exec_track = &x->tracks[conn->slot];
+  exec_track->seq = x->seq;
   return exec_handle(fd, &caller, x->rules, x->timeout_ms);
 }
 
 int main(int argc, char **argv)
 {
-  struct ctx x = { 0, REQUEST_DEFAULT_TIMEOUT_MS, 0 };
+  struct ctx x = { 0, REQUEST_DEFAULT_TIMEOUT_MS, 0, 0 };
   char **rest;
   struct ipchandle *h;
 
@@ -50,5 +62,9 @@ int main(int argc, char **argv)
   version_arg(argc, argv);
   h = ipchandle_parse(argc, argv, USAGE, 1, &rest);
   x.rules = rest[0];
+  x.tracks = mmap(0, ipchandle_workers(h) * sizeof *x.tracks, PROT_READ | PROT_WRITE,
+      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (x.tracks == MAP_FAILED) die_sys(111, "unable to map the request table");
+  ipchandle_on_death(h, dead);
   return ipchandle_serve(h, handle, &x);
 }

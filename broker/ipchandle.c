@@ -37,6 +37,7 @@ struct ipchandle {
   const char *localpath;
   int lfd;
   int lockfd;
+  ipchandle_death_fn on_death;
 };
 
 static volatile sig_atomic_t got_term, got_chld;
@@ -198,6 +199,7 @@ static void serve_one(struct ipchandle *h, int fd, const char *remote, ipchandle
   }
   conn.localpath = h->localpath;
   conn.remotepath = remote;
+  conn.slot = h->slot;
   if (c->banner && fd_write_all(fd, c->banner, strlen(c->banner)) < 0) {
     if (errors) warn_sys("dropping connection, unable to write banner");
     return;
@@ -336,6 +338,7 @@ int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx)
         if (workers[i] != pid) continue;
         if (h->c.verbosity >= SERVER_ERRORS)
           warn_x("worker %ld ended with status %d, replacing it", (long)pid, wstat);
+        if (h->on_death) h->on_death(ctx, i, pid);
         if (got_term) {
           workers[i] = 0;
         } else {
@@ -354,9 +357,23 @@ int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx)
   for (unsigned i = 0; i < n; i++)
     if (workers[i] > 0) kill(workers[i], SIGTERM);
   for (unsigned i = 0; i < n; i++)
-    if (workers[i] > 0) waitpid(workers[i], 0, 0);
+    if (workers[i] > 0) {
+      while (waitpid(workers[i], 0, 0) < 0 && errno == EINTR)
+        ;
+      if (h->on_death) h->on_death(ctx, i, workers[i]);
+    }
   free(workers);
   return 0;
+}
+
+unsigned ipchandle_workers(const struct ipchandle *h)
+{
+  return h->c.limit;
+}
+
+void ipchandle_on_death(struct ipchandle *h, ipchandle_death_fn fn)
+{
+  h->on_death = fn;
 }
 
 int ipchandle_main(int argc, char **argv, const char *usage, int noperands,

@@ -27,6 +27,7 @@ struct ipchandle_conn {
   pid_t pid;
   const char *localpath;    /* $IPCLOCALPATH */
   const char *remotepath;   /* $IPCREMOTEPATH: client-chosen bytes */
+  unsigned slot;            /* the worker's index, 0 .. ipchandle_workers()-1 */
 };
 
 /* Called once per connection in a worker, with fd on the client. Returns
@@ -49,5 +50,14 @@ struct ipchandle;
 struct ipchandle *ipchandle_parse(int argc, char **argv, const char *usage,
     int noperands, char ***rest);
 int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx);
+
+/* How many workers ipchandle_serve will fork (-c). */
+unsigned ipchandle_workers(const struct ipchandle *h);
+
+/* Called in the master, before the worker in slot is replaced (or, while
+ * stopping, once it has exited), with the dead worker's pid: whatever the
+ * worker was responsible for can be cleaned up here. */
+typedef void (*ipchandle_death_fn)(void *ctx, unsigned slot, pid_t pid);
+void ipchandle_on_death(struct ipchandle *h, ipchandle_death_fn fn);
 
 #endif

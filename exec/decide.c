@@ -47,6 +47,21 @@ static bool server_knobs(struct sandbox_policy *p, const char **why)
   return true;
 }
 
+/* getpwuid, telling "no such user" (*why "unknown uid") from a lookup
+ * that failed (*why "user lookup failed": the passwd database could not
+ * be read, e.g. no descriptor left, or NSS unreachable). The entry stays
+ * valid until the next call. */
+static const struct passwd *lookup_uid(uint32_t uid, const char **why)
+{
+  static struct passwd pwbuf;
+  static char mem[16384];
+  struct passwd *pw = 0;
+  int e = getpwuid_r((uid_t)uid, &pwbuf, mem, sizeof mem, &pw);
+  if (pw) return pw;
+  *why = e == 0 || e == ENOENT || e == ESRCH ? "unknown uid" : "user lookup failed";
+  return 0;
+}
+
 static bool set_env(struct exec_decision *d, const char *name, const char *value)
 {
   if (sandbox_env_set(&d->env, name, value)) return true;
@@ -141,14 +156,14 @@ void exec_decide(struct exec_decision *d, const struct exec_caller *c,
 
   if (!server_knobs(&d->policy, &why)) return refuse(d, EXEC_ERROR, why);
 
-  pw = getpwuid(c->euid);
+  pw = lookup_uid(c->euid, &why);
   if (pw) copyname(d->caller_name, sizeof d->caller_name, pw->pw_name);
 
   /* 0.70: the requested uid must exist. The entry stays valid until the
    * next passwd call, which is the target's lookup below: it is reused
    * there when the rule does not change the uid. */
-  pw = getpwuid(req->uid);
-  if (!pw) return refuse(d, EXEC_ERROR, "unknown uid");
+  pw = lookup_uid(req->uid, &why);
+  if (!pw) return refuse(d, EXEC_ERROR, why);
 
   if (check_owner) {
     if (fstat(rulesfd, &st) < 0) return refuse(d, EXEC_ERROR, "unable to stat rules");
@@ -176,8 +191,8 @@ void exec_decide(struct exec_decision *d, const struct exec_caller *c,
   }
 
   d->target_uid = d->policy.has_uid ? d->policy.uid : req->uid;
-  if (d->target_uid != req->uid) pw = getpwuid(d->target_uid);
-  if (!pw) return refuse(d, EXEC_ERROR, "unknown uid");
+  if (d->target_uid != req->uid) pw = lookup_uid(d->target_uid, &why);
+  if (!pw) return refuse(d, EXEC_ERROR, why);
   d->target_gid = d->policy.has_gid ? d->policy.gid : pw->pw_gid;
   copyname(d->target_name, sizeof d->target_name, pw->pw_name);
   if (sandbox_ids_lookup(&d->ids, pw->pw_name, d->target_uid, d->target_gid, d->policy.has_gid) < 0)

@@ -56,6 +56,7 @@ case $socket in
       && ok "the service makes the socket's directory and keeps it on stop" || ko "RuntimeDirectory"
     ;;
 esac
+has "$svc" "Delegate=yes" && ok "the service delegates its cgroup subtree (each command's cgroup)" || ko "Delegate"
 grep -q '@[A-Z_]*@' "$svc" "$sock" && ko "a placeholder was left unsubstituted" || ok "every placeholder substituted"
 
 # What would stop ipcexec from switching to any user, keeping the
