@@ -30,7 +30,11 @@ else
 fi
 EOF
 cat >"$T_TMP/nocg.sh" <<'EOF'
-for m in $(awk '/ - cgroup2 /{print $5}' /proc/self/mountinfo); do umount -l "$m" || exit 111; done
+# Each cgroup2 mount made private first, so that unmounting it here cannot
+# propagate to the mount namespace we came from.
+for m in $(awk '/ - cgroup2 /{print $5}' /proc/self/mountinfo); do
+  mount --make-private "$m" && umount -l "$m" || exit 111
+done
 exec "$@"
 EOF
 cp /bin/sleep "$T_TMP/sleep-$M"
@@ -87,12 +91,13 @@ chain_cmd() {
 
 # start_broker NAME [FDLIMIT [nocgroup]]: nocgroup runs it in a mount
 # namespace without any cgroup2 mount, where containment falls back to
-# the walk.
+# the walk. (Not --propagation private, which remounts /: in a chroot /
+# is no mount point.)
 start_broker() {
   local pre=
   T_LOG=$T_TMP/log.$1.${3:-cg}
   S=$T_TMP/s.$1
-  [ "${3:-}" = nocgroup ] && pre="unshare -m --propagation private sh $T_TMP/nocg.sh"
+  [ "${3:-}" = nocgroup ] && pre="unshare -m --propagation unchanged sh $T_TMP/nocg.sh"
   case $1 in
     ipcserver) ( ulimit -n "${2:-1024}"; exec $pre "$SERVER" "$S" "$IPCEXEC" "$T_TMP/exec.cdb" ) 2>"$T_LOG" & ;;
     ipcexecd) ( ulimit -n "${2:-1024}"; exec $pre "$EXECD" -c 4 "$S" "$T_TMP/exec.cdb" ) 2>"$T_LOG" & ;;
