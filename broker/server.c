@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "contain.h"
 #include "die.h"
 #include "fd.h"
 #include "logsafe.h"
@@ -301,6 +302,18 @@ static void reap(struct server *s)
       if (s->children[i].pid == pid) break;
     if (i == s->n) continue;   /* not a connection child */
     s->children[i] = s->children[--s->n];
+    /* A program killed by a signal may have been an ipcexec that could
+     * not end its request: whatever it left in its cgroup (ipcexec.PID,
+     * under ours) is killed now, so no command outlives its supervisor.
+     * Safe: the name holds a pid that was our child's until the waitpid
+     * just now (a zombie keeps its pid), so only a pid wrapping around in
+     * the instant since could make it name another request's cgroup. */
+    if (WIFSIGNALED(wstat)) {
+      int left = contain_reap_dead(pid);
+      if (left >= 0)
+        warn_x("lost %ld: killed by signal %d, %d left in its cgroup killed", (long)pid,
+            WTERMSIG(wstat), left);
+    }
     if (verbose(s->c)) {
       say("end %ld status %d", (long)pid, wstat);
       status(s);

@@ -244,6 +244,24 @@ accounted "SIGTERM to ipcexec" "sh"
 pkill -KILL -u 65534 -f -- "$M"
 stop_broker
 
+# --- 5: SIGKILL of ipcexec, the supervisor under ipcserver: ipcserver
+# kills what it left in its cgroup
+if [ $CG = yes ]; then
+  start_broker ipcserver
+  bg_do nobody sh -c "exec $T_TMP/sleep-$M 50" >/dev/null 2>&1 &
+  cl=$!
+  wait_running 1 || fail "the command started"
+  sup=$(ps -o ppid= -p "$(pgrep -u 65534 -f -- "sleep-$M" | head -1)" | tr -d " ")
+  kill -KILL "$sup"
+  wait "$cl"
+  check "ipcexec killed: the client learns the broker failed" 111 "$?"
+  wait_gone 5 && pass "ipcexec killed: ipcserver kills its command" || fail "ipcexec killed: the command runs on"
+  wait_for 1 "^ipcserver: warning: lost $sup: killed by signal 9, 1 left in its cgroup killed\$" "$T_LOG" \
+    && pass "ipcexec killed: ipcserver says so" || fail "ipcexec killed: log: $(cat "$T_LOG")"
+  pkill -KILL -u 65534 -f -- "$M"
+  stop_broker
+fi
+
 # --- 5: out of descriptors after the decision, under both brokers
 for B in ipcserver:8 ipcexecd:10; do
   start_broker "${B%:*}" "${B#*:}"
