@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ipcargs.h"
 #include "scan.h"
 
 bool exec_caller_from_env(struct exec_caller *c)
@@ -188,6 +189,12 @@ void exec_decide(struct exec_decision *d, const struct exec_caller *c,
     const struct rules_item *it = &d->match.items[i];
     if (it->type == '+' && sandbox_policy_set(&d->policy, it->name, it->value, &why) < 0)
       return refuse(d, EXEC_DENY, why);
+  }
+
+  /* IPCARGS pins what follows argv[0]; without it any arguments go. */
+  if (d->policy.has_args) {
+    int r = ipcargs_match(d->policy.args, strlen(d->policy.args), req->argv + 1, req->argc - 1, &why);
+    if (r <= 0) return refuse(d, EXEC_DENY, "arguments not allowed");
   }
 
   d->target_uid = d->policy.has_uid ? d->policy.uid : req->uid;

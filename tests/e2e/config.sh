@@ -279,7 +279,7 @@ EX=$SRC/contrib/rules.example
 run "$IPCEXECRULES" "$T_TMP/ex.cdb" "$T_TMP/ex.tmp" <"$EX"
 check "rules.example compiles" "0|" "$RC|$ERR"
 active=$(grep -v '^#' "$EX" | grep ':')
-for k in IPCUID IPCGID IPCERROUT IPCCAPS IPCSECCOMP IPCUMASK IPCKEEPENV IPCTIMEOUT; do
+for k in IPCUID IPCGID IPCERROUT IPCCAPS IPCSECCOMP IPCUMASK IPCKEEPENV IPCTIMEOUT IPCARGS; do
   printf '%s\n' "$active" | grep -q ",$k=" && pass "rules.example uses $k" || fail "rules.example lacks $k"
 done
 for form in '^[0-9]+\.[0-9]+,[0-9]+\.' '^[0-9]+,[0-9]+\.' '^\.[0-9]+,[0-9]+\.' '^,[0-9]+\.' \
@@ -291,10 +291,11 @@ done
 # Each rule, asked for once through ipcexec's own decision code: the rule
 # that decides, and no value ipcexec would refuse.
 n=0
-while read -r euid egid uid cmd key verdict; do
+while read -r euid egid uid cmd key verdict args; do
   n=$((n + 1))
   [ "$key" = "(empty)" ] && key=
-  run env IPCREMOTEEUID="$euid" IPCREMOTEEGID="$egid" IPCUID="$uid" IPCCOMMAND="$cmd" "$CHECK" "$T_TMP/ex.cdb"
+  # shellcheck disable=SC2086  # the request's arguments, one per word
+  run env IPCREMOTEEUID="$euid" IPCREMOTEEGID="$egid" IPCUID="$uid" IPCCOMMAND="$cmd" "$CHECK" "$T_TMP/ex.cdb" $args
   if [ "$RC" = 0 ] && has "$OUT" "rule $key:" && has "$OUT" "$verdict connection" \
       && ! has "$OUT" "would refuse" && ! has "$OUT" "invalid"; then
     pass "rules.example: $euid.$egid as $uid runs $cmd: $key $verdict"
@@ -311,7 +312,8 @@ done <<'EOF'
 1000 1 33 deploy 1000,33.deploy allow
 1000 1 0 backup 1000,0.backup allow
 1000 1 0 chown-shared 1000,0.chown-shared allow
-1000 1 0 apt-get 1000,0.apt-get allow
+1000 1 0 apt-get 1000,0.apt-get allow install hello
+1000 1 0 restart-nginx 1000,0.restart-nginx allow restart nginx
 1000 1 0 fixperms 1000,0.fixperms allow
 1000 1 0 sh (empty) deny
 EOF

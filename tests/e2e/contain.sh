@@ -75,7 +75,7 @@ ended() { grep -a -c -E "^ipcexec: (end|fail) .* req=$1( |$)" "$T_LOG"; }
 reqs_of() { grep -a -E "^ipcexec: ok 4242\.4343,65534\.$1 " "$T_LOG" | sed 's/.* req=\([0-9.]*\) .*/\1/'; }
 # accounted NAME CMD: every allowed CMD request has exactly one end or fail.
 accounted() {
-  local r bad= n=0
+  local r bad="" n=0
   for r in $(reqs_of "$2"); do
     n=$((n + 1))
     [ "$(ended "$r")" -eq 1 ] || bad="$bad $r:$(ended "$r")"
