@@ -39,7 +39,7 @@ for f in "$svc" "$sock"; do
   [ -f "$f" ] || { echo "FAIL - $f was not generated"; exit 1; }
 done
 
-exec_start="ExecStart=$bindir/ipcserver -v $socket $bindir/ipcexec /etc/ipcexec/rules.cdb"
+exec_start="ExecStart=$bindir/ipcserver -v -C 5 $socket $bindir/ipcexec /etc/ipcexec/rules.cdb"
 has "$svc" "$exec_start" && ok "ExecStart runs the installed ipcserver and ipcexec on $socket" \
   || ko "ExecStart: expected '$exec_start', got '$(grep ^ExecStart= "$svc")'"
 has "$sock" "ListenStream=$socket" && ok "the socket is the configured one" || ko "ListenStream"
@@ -60,7 +60,7 @@ done
 
 subst "$bindir/ipcserver" "$ipcserver" <"$svc" | subst "$bindir/ipcexec " "$ipcexec " >"$t/ipcexec.service"
 cp "$sock" "$t/ipcexec.socket"
-has "$t/ipcexec.service" "ExecStart=$ipcserver -v $socket $ipcexec /etc/ipcexec/rules.cdb" \
+has "$t/ipcexec.service" "ExecStart=$ipcserver -v -C 5 $socket $ipcexec /etc/ipcexec/rules.cdb" \
   && ok "the copy runs this build's programs" || ko "the copy's ExecStart: $(grep ^ExecStart= "$t/ipcexec.service")"
 
 # --man=no: the pages are not installed where man would look.
