@@ -207,21 +207,23 @@ done
 
 # Once the command runs, a signal is forwarded to it as before: a
 # command that traps SIGTERM decides the status.
-start execd
 crules '4242:allow'
 rules '4242,65534.sh:allow="/bin/sh"'
-# setpriv and env exec ipcdo, so $! is ipcdo itself.
-setpriv --reuid=4242 --regid=4343 --clear-groups -- env IPCEXECPATH="$S" "$DO" nobody sh -c 'trap "echo got-term; exit 7" TERM; sleep 33.25 & wait' \
-  </dev/null >"$T_TMP/term.out" 2>&1 &
-cl=$!
-i=0
-while ! pgrep -u 65534 -f "sleep 33.25" >/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-sleep 0.3
-kill -TERM "$cl"
-wait "$cl"
-check "SIGTERM after the command started: forwarded, the command's status returns" 7 "$?"
-check "SIGTERM after the command started: the command's handler ran" "got-term" "$(cat "$T_TMP/term.out")"
-pkill -u 65534 -f "sleep 33.25" 2>/dev/null
-stop "$BPID"
+for kind in server execd; do
+  start $kind
+  # setpriv and env exec ipcdo, so $! is ipcdo itself.
+  setpriv --reuid=4242 --regid=4343 --clear-groups -- env IPCEXECPATH="$S" "$DO" nobody \
+    sh -c 'trap "echo got-term; exit 7" TERM; sleep 33.25 & wait' </dev/null >"$T_TMP/term.out" 2>&1 &
+  cl=$!
+  i=0
+  while ! pgrep -u 65534 -f "sleep 33.25" >/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+  sleep 0.3
+  kill -TERM "$cl"
+  wait "$cl"
+  check "$kind: SIGTERM after the command started: forwarded, the command's status returns" 7 "$?"
+  check "$kind: SIGTERM after the command started: the command's handler ran" "got-term" "$(cat "$T_TMP/term.out")"
+  pkill -u 65534 -f "sleep 33.25" 2>/dev/null
+  stop "$BPID"
+done
 
 t_done
