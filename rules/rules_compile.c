@@ -190,7 +190,8 @@ int rules_compile_main(enum rules_kind kind, int argc, char **argv)
       errno = e.err;
       die_sys(EXIT_TEMP, "unable to read input");
     case RULES_COMPILE_EXISTS:
-      die_x(EXIT_TEMP, "unable to create %s: it exists; left alone: remove it if an interrupted run left it, then run again", tmp);
+      die_x(EXIT_TEMP, "unable to create %s: %s (left alone: remove it if an interrupted run left it, then run again)",
+          tmp, strerror(e.err));
     case RULES_COMPILE_CREATE:
       errno = e.err;
       die_sys(EXIT_TEMP, "unable to create %s", tmp);

@@ -36,7 +36,7 @@ for c in ipcrules ipcexecrules; do
   run_in ':deny
 ' "$comp" "$PUB/r.cdb" "$PUB/r.tmp"
   check "$c: a tmp someone else created: exit 111" 111 "$RC"
-  check "$c: a tmp someone else created: message" "$c: fatal: unable to create $PUB/r.tmp: it exists; left alone: remove it if an interrupted run left it, then run again" "$ERR"
+  check "$c: a tmp someone else created: message" "$c: fatal: unable to create $PUB/r.tmp: File exists (left alone: remove it if an interrupted run left it, then run again)" "$ERR"
   check "$c: no cdb published from their file" "" "$(ls "$PUB/r.cdb" 2>/dev/null)"
   check "$c: their tmp left alone, still theirs and empty" "4242 0" "$(stat -c '%u %s' "$PUB/r.tmp")"
   as 4242 4343 rm -f "$PUB/r.tmp"
