@@ -141,7 +141,8 @@ done
 # --- 3. ipcexecd -f: the lock file is no longer a file ------------------
 crules '4242:allow'
 as 4242 4343 sh -c "umask 0; : >'$PUB/lock'"
-as 4242 4343 flock "$PUB/lock" sleep 60 &
+# setpriv execs flock, so $! is flock, and its child the sleep.
+setpriv --reuid=4242 --regid=4343 --clear-groups -- flock "$PUB/lock" sleep 60 >/dev/null 2>&1 &
 HOLD=$!
 T_PIDS="$T_PIDS $HOLD"
 sleep 0.2
@@ -153,6 +154,7 @@ wait_for_socket "$S" || fail "ipcexecd -f did not start"
 run do_as nobody id -u
 check "-f: a lock file another user holds stops nothing" "0 65534" "$RC $OUT"
 stop "$LPID"
+pkill -P "$HOLD" 2>/dev/null
 kill "$HOLD" 2>/dev/null
 
 as 4242 4343 ln -s "$T_TMP/nologin" "$PUB/link"
@@ -198,12 +200,15 @@ stop "$LPID"
 # on the connection. It runs as root, so ipcdo trusts it.
 F=$T_TMP/fake.s
 "$SERVER" "$F" sleep 60 2>/dev/null &
-T_PIDS="$T_PIDS $!"
+FPID=$!
+T_PIDS="$T_PIDS $FPID"
 wait_for_socket "$F" || fail "fake broker did not start"
 for sig in TERM:143 INT:130 HUP:129; do
   run as 4242 4343 env IPCEXECPATH="$F" timeout --preserve-status -k 5 -s "${sig%:*}" 0.5 "$DO" nobody true </dev/null
   check "ipcdo waiting for an answer: SIG${sig%:*} ends it at once, 128+sig" "${sig#*:}" "$RC"
 done
+pkill -P "$FPID" sleep 2>/dev/null
+stop "$FPID"
 
 # Once the command runs, a signal is forwarded to it as before: a
 # command that traps SIGTERM decides the status.
