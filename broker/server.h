@@ -56,7 +56,11 @@ enum server_rules {
   SERVER_RULES_ERROR,        /* logged; the connection must be dropped */
 };
 
-/* The connection rules (-x) for a client, read afresh. */
+/* The connection rules (-x) for a client, read afresh. Running as root,
+ * a cdb that is not root's alone (rules_untrusted) is an error. An allow
+ * rule's variables that name a server-set identity variable
+ * (rules_var_reserved) are logged and marked '-', so callers set only the
+ * '+' items. */
 struct rules_who;
 struct rules_match;
 enum server_rules server_conn_rules(const struct server_config *c,

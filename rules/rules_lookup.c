@@ -3,8 +3,30 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cdb.h>
+
+const char *rules_untrusted(int fd, uid_t euid)
+{
+  struct stat st;
+  if (euid != 0) return 0;
+  if (fstat(fd, &st) < 0) return "unable to stat rules";
+  if (!S_ISREG(st.st_mode)) return "rules not a regular file";
+  if (st.st_uid != 0) return "rules not owned by root";
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) return "rules writable by group or others";
+  return 0;
+}
+
+bool rules_var_reserved(const char *name)
+{
+  static const char *const names[] = {
+    "PROTO", "IPCLOCALPATH", "IPCREMOTEPATH", "IPCREMOTEEUID", "IPCREMOTEEGID", "IPCREMOTEPID",
+  };
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+    if (!strcmp(name, names[i])) return true;
+  return false;
+}
 
 bool rules_record_parse(char *data, size_t len, struct rules_match *m)
 {

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "buf.h"
 
@@ -63,5 +64,19 @@ bool rules_record_parse(char *data, size_t len, struct rules_match *m);
 const char *rules_match_var(const struct rules_match *m, const char *name);
 
 void rules_match_free(struct rules_match *m);
+
+/* The one check of a rules cdb's owner and mode, for connection and exec
+ * rules alike. A process whose euid is 0 lets the file decide for root,
+ * so the file must be a regular file owned by root that neither group nor
+ * others can write; a process running as anyone else trusts what it can
+ * read (euid is geteuid() at the time of the lookup). Returns NULL when fd
+ * may be used, else why not, for the log line (errno is kept for a failed
+ * fstat). */
+const char *rules_untrusted(int fd, uid_t euid);
+
+/* True for the variables a server sets from what it knows for certain
+ * (PROTO, IPCLOCALPATH, IPCREMOTEPATH, IPCREMOTEEUID, IPCREMOTEEGID,
+ * IPCREMOTEPID): a connection rule may never set one of them. */
+bool rules_var_reserved(const char *name);
 
 #endif
