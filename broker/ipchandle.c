@@ -173,6 +173,8 @@ static void serve_one(struct ipchandle *h, int fd, const char *remote, ipchandle
   struct rules_who who;
   struct rules_match m;
   struct peer_cred pc;
+  uint32_t *groups = 0;
+  char *grouptext = 0;
   long me = (long)getpid();
   bool verbose = c->verbosity >= SERVER_VERBOSE, errors = c->verbosity >= SERVER_ERRORS;
   int code;
@@ -218,6 +220,15 @@ static void serve_one(struct ipchandle *h, int fd, const char *remote, ipchandle
   if (conn.has_ids && (!env_num(&e, "IPCREMOTEEUID", pc.uid) || !env_num(&e, "IPCREMOTEEGID", pc.gid)
       || !env_num(&e, "IPCREMOTEPID", (uint64_t)pc.pid)))
     goto nomem;
+  if (conn.has_ids) {
+    /* The groups for %GID rules, from the kernel, as ipcserver gives them. */
+    if (!server_peer_groups(fd, pc.gid, &groups, &who.ngroups, &grouptext)) {
+      if (errors) warn_sys("dropping connection, unable to get the peer's groups");
+      goto out;
+    }
+    who.groups = groups;
+    if (!env_add(&e, "IPCREMOTEGROUPS", grouptext)) goto nomem;
+  }
   switch (server_conn_rules(c, &who, &m)) {
     case SERVER_RULES_ERROR:
       goto out;
@@ -244,6 +255,8 @@ nomem:
 out:
   env_leave(&e);
   rules_match_free(&m);
+  free(groups);
+  free(grouptext);
 }
 
 static void accept_lock(struct ipchandle *h)

@@ -181,6 +181,34 @@ static void drop_reserved(const struct server_config *c, struct rules_match *m)
   }
 }
 
+bool server_peer_groups(int fd, uint32_t egid, uint32_t **groups, size_t *n, char **text)
+{
+  char *t, *p;
+  *groups = 0;
+  *text = 0;
+  if (peer_groups_get(fd, egid, groups, n) < 0) {
+    if (errno != ENOPROTOOPT) return false;
+    /* Before Linux 4.13: the egid is all the kernel tells. */
+    *groups = malloc(sizeof **groups);
+    if (!*groups) return false;
+    (*groups)[0] = egid;
+    *n = 1;
+  }
+  t = p = malloc(*n * 11 + 1);
+  if (!t) {
+    free(*groups);
+    *groups = 0;
+    return false;
+  }
+  for (size_t i = 0; i < *n; i++) {
+    if (i) *p++ = ',';
+    p += fmt_u64(p, (*groups)[i]);
+  }
+  *p = 0;
+  *text = t;
+  return true;
+}
+
 enum server_rules server_conn_rules(const struct server_config *c,
     const struct rules_who *who, struct rules_match *m)
 {
@@ -280,6 +308,18 @@ static noreturn void child(const struct server *s, int fd, const char *remote,
       goto nomem;
     who.euid = pc->uid;
     who.egid = pc->gid;
+    /* The groups for %GID rules and the exec broker, from the kernel.
+     * They live until exec. */
+    {
+      uint32_t *groups;
+      char *text;
+      if (!server_peer_groups(fd, pc->gid, &groups, &who.ngroups, &text)) {
+        if (errors(c)) warn_sys("dropping connection, unable to get the peer's groups");
+        _exit(EXIT_TEMP);
+      }
+      who.groups = groups;
+      if (setenv("IPCREMOTEGROUPS", text, 1) < 0) goto nomem;
+    }
   } else {
     /* -P: the rules see the server's own ids, as in 0.70. */
     who.euid = (uint32_t)geteuid();

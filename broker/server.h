@@ -5,6 +5,7 @@
 #define BROKER_SERVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define SERVER_DEFAULT_LIMIT 40
@@ -69,6 +70,13 @@ enum server_rules server_conn_rules(const struct server_config *c,
 /* Binds (or takes the socket-activated fd 3), switches ids and serves until
  * SIGTERM, then returns 0. Fatal setup errors exit 111 with a message. */
 int server_run(const struct server_config *c);
+
+/* The caller's groups, for the %GID keys of the rules and for
+ * $IPCREMOTEGROUPS: from the kernel (SO_PEERGROUPS), with the effective
+ * gid egid, ascending. *groups and *text (the comma-separated list) are
+ * malloc'd; free both. A kernel without SO_PEERGROUPS gives egid alone.
+ * False (errno set) when the list cannot be had: drop the connection. */
+bool server_peer_groups(int fd, uint32_t egid, uint32_t **groups, size_t *n, char **text);
 
 /* Switches to the configured gid and uid (each only when set), clearing
  * supplementary groups, and proves the result with getresuid/getresgid.

@@ -7,14 +7,26 @@
 #include <unistd.h>
 
 #include "ipcargs.h"
+#include "peer_cred.h"
 #include "scan.h"
 
 bool exec_caller_from_env(struct exec_caller *c)
 {
+  static uint32_t groups[PEER_GROUPS_MAX];
   const char *pid = getenv("IPCREMOTEPID");
+  const char *g = getenv("IPCREMOTEGROUPS");
   memset(c, 0, sizeof *c);
   if (!scan_id(getenv("IPCREMOTEEUID"), &c->euid)) return false;
   if (!scan_id(getenv("IPCREMOTEEGID"), &c->egid)) return false;
+  /* From the server, which read it from the kernel (a connection rule
+   * cannot set it). A 0.70 server sets none: the egid is all we know. */
+  if (g) {
+    if (!scan_groups(g, groups, PEER_GROUPS_MAX, &c->ngroups)) return false;
+  } else {
+    groups[0] = c->egid;
+    c->ngroups = 1;
+  }
+  c->groups = groups;
   c->has_pid = pid && scan_id(pid, &c->pid);
   c->localpath = getenv("IPCLOCALPATH");
   c->remotepath = getenv("IPCREMOTEPATH");
@@ -142,7 +154,7 @@ static bool build_env(struct exec_decision *d, const struct exec_caller *c,
 void exec_decide(struct exec_decision *d, const struct exec_caller *c,
     struct request *req, int rulesfd, bool check_owner)
 {
-  struct rules_who who = { true, true, c->euid, c->egid };
+  struct rules_who who = { true, true, c->euid, c->egid, c->ngroups, c->groups };
   const struct passwd *pw;
   const char *why = 0;
 

@@ -22,6 +22,7 @@ bool rules_var_reserved(const char *name)
 {
   static const char *const names[] = {
     "PROTO", "IPCLOCALPATH", "IPCREMOTEPATH", "IPCREMOTEEUID", "IPCREMOTEEGID", "IPCREMOTEPID",
+    "IPCREMOTEGROUPS",
   };
   for (size_t i = 0; i < sizeof names / sizeof *names; i++)
     if (!strcmp(name, names[i])) return true;
@@ -117,36 +118,46 @@ static enum rules_result find(struct cdb *c, struct rules_match *m)
 }
 
 /* Builds each key from numbers, never from the caller's strings, tries it,
- * and stops at the first one found (or at an error). */
+ * and stops at the first one found (or at an error). Steps: 0 EUID.EGID,
+ * 1 EUID, 2 .EGID, 3 %GID for each group, 4 the bare suffix (exec rules
+ * only), 5 the empty key. */
 static enum rules_result chain(struct cdb *c, const struct rules_who *who,
     bool exec, uint32_t uid, const char *cmd, struct rules_match *m)
 {
   enum rules_result r;
-  int step;
+  struct buf *k = &m->key;
+  size_t g = 0;
+  int step = 0;
 
-  for (step = 0; step < 5; step++) {
-    struct buf *k = &m->key;
+  while (step < 6) {
     k->len = 0;
     switch (step) {
       case 0:
+        step++;
         if (!who->has_euid || !who->has_egid) continue;
         if (!buf_catu(k, who->euid) || !buf_cats(k, ".") || !buf_catu(k, who->egid)) return RULES_ERROR;
         break;
       case 1:
+        step++;
         if (!who->has_euid) continue;
         if (!buf_catu(k, who->euid)) return RULES_ERROR;
         break;
       case 2:
+        step++;
         if (!who->has_egid) continue;
         if (!buf_cats(k, ".") || !buf_catu(k, who->egid)) return RULES_ERROR;
         break;
       case 3:
-        if (!exec) continue;   /* ",UID.CMD" exists for exec rules only */
+        if (g >= who->ngroups) { step++; continue; }
+        if (!buf_cats(k, "%") || !buf_catu(k, who->groups[g++])) return RULES_ERROR;
         break;
       case 4:
+        step++;
+        if (!exec) continue;   /* ",UID.CMD" exists for exec rules only */
+        break;
+      default:
         if (!buf_ready(k, 0)) return RULES_ERROR;
-        r = find(c, m);
-        return r;
+        return find(c, m);
     }
     if (exec) {
       if (!buf_cats(k, ",") || !buf_catu(k, uid) || !buf_cats(k, ".") || !buf_cats(k, cmd))

@@ -22,10 +22,14 @@ enum rules_result {
   RULES_DENY = 2,
 };
 
-/* The client's identity, each part optional (unset parts skip their keys). */
+/* The client's identity, each part optional (unset parts skip their keys).
+ * groups: the caller's effective gid and supplementary groups, ascending
+ * and without repeats, from the kernel (SO_PEERGROUPS); for the %GID keys. */
 struct rules_who {
   bool has_euid, has_egid;
   uint32_t euid, egid;
+  size_t ngroups;
+  const uint32_t *groups;
 };
 
 /* One item of a record, in file order. */
@@ -45,12 +49,14 @@ struct rules_match {
   const char *exec;    /* allow="path", or NULL */
 };
 
-/* Connection rules: keys EUID.EGID, EUID, .EGID, "" in that order. */
+/* Connection rules: keys EUID.EGID, EUID, .EGID, %GID for each of the
+ * caller's groups in ascending order, "" in that order. */
 enum rules_result rules_lookup_conn(int fd, const struct rules_who *who,
     struct rules_match *m);
 
 /* Exec rules: keys EUID.EGID,UID.CMD  EUID,UID.CMD  .EGID,UID.CMD
- * ,UID.CMD  "" in that order. */
+ * %GID,UID.CMD (each of the caller's groups, ascending)  ,UID.CMD  "" in
+ * that order. A 0.70 rules file has no %GID keys and decides as before. */
 enum rules_result rules_lookup_exec(int fd, const struct rules_who *who,
     uint32_t uid, const char *cmd, struct rules_match *m);
 
@@ -76,7 +82,8 @@ const char *rules_untrusted(int fd, uid_t euid);
 
 /* True for the variables a server sets from what it knows for certain
  * (PROTO, IPCLOCALPATH, IPCREMOTEPATH, IPCREMOTEEUID, IPCREMOTEEGID,
- * IPCREMOTEPID): a connection rule may never set one of them. */
+ * IPCREMOTEPID, IPCREMOTEGROUPS): a connection rule may never set one of
+ * them. */
 bool rules_var_reserved(const char *name);
 
 #endif

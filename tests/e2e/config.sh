@@ -282,7 +282,7 @@ active=$(grep -v '^#' "$EX" | grep ':')
 for k in IPCUID IPCGID IPCERROUT IPCCAPS IPCSECCOMP IPCUMASK IPCKEEPENV IPCTIMEOUT IPCARGS; do
   printf '%s\n' "$active" | grep -q ",$k=" && pass "rules.example uses $k" || fail "rules.example lacks $k"
 done
-for form in '^[0-9]+\.[0-9]+,[0-9]+\.' '^[0-9]+,[0-9]+\.' '^\.[0-9]+,[0-9]+\.' '^,[0-9]+\.' \
+for form in '^[0-9]+\.[0-9]+,[0-9]+\.' '^[0-9]+,[0-9]+\.' '^\.[0-9]+,[0-9]+\.' '^%[0-9]+,[0-9]+\.' '^,[0-9]+\.' \
     '^[0-9]+-[0-9]+,[0-9]+\.' '^:' ':allow$' ':allow,' ':allow="' ':deny$' ',[A-Z_]+=/'; do
   printf '%s\n' "$active" | grep -qE -- "$form" && pass "rules.example has a rule matching $form" \
     || fail "rules.example has no rule matching $form"
@@ -314,6 +314,7 @@ done <<'EOF'
 1000 1 0 chown-shared 1000,0.chown-shared allow
 1000 1 0 apt-get 1000,0.apt-get allow install hello
 1000 1 0 restart-nginx 1000,0.restart-nginx allow restart nginx
+1600 27 0 reboot %27,0.reboot allow
 1000 1 0 fixperms 1000,0.fixperms allow
 1000 1 0 sh (empty) deny
 EOF

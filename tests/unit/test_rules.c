@@ -1039,3 +1039,47 @@ Test(trust, reserved_variables)
   for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) cr_assert(rules_var_reserved(yes[i]), "%s", yes[i]);
   for (size_t i = 0; i < sizeof no / sizeof *no; i++) cr_assert(!rules_var_reserved(no[i]), "%s", no[i]);
 }
+
+/* ---- %GID keys --------------------------------------------------------- */
+
+static enum rules_result lookup_groups(bool exec, const uint32_t *g, size_t n, struct rules_match *m)
+{
+  struct rules_who who = { true, true, 1000, 100, n, g };
+  int fd = open(cdbpath, O_RDONLY);
+  enum rules_result r;
+  cr_assert_geq(fd, 0);
+  r = exec ? rules_lookup_exec(fd, &who, 0, "ls", m) : rules_lookup_conn(fd, &who, m);
+  close(fd);
+  return r;
+}
+
+Test(lookup, group_keys_between_egid_and_the_bare_suffix)
+{
+  static const uint32_t g[] = { 7, 100, 300 };
+  struct rules_match m;
+  struct kv kv[] = {
+    KV(".100,0.ls", "+N=2\0"), KV("%300,0.ls", "+N=3\0"), KV("%7,0.ls", "+N=4\0"),
+    KV(",0.ls", "+N=5\0"), KV("%8,0.ls", "D\0"),
+  };
+  make_cdb(cdbpath, kv, 5);
+  expect_match(lookup_groups(true, g, 3, &m), &m, ".100,0.ls", 2);
+  make_cdb(cdbpath, kv + 1, 4);
+  expect_match(lookup_groups(true, g, 3, &m), &m, "%7,0.ls", 4);   /* ascending: 7 first */
+  make_cdb(cdbpath, kv + 1, 1);
+  expect_match(lookup_groups(true, g, 3, &m), &m, "%300,0.ls", 3);
+  make_cdb(cdbpath, kv + 3, 2);
+  expect_match(lookup_groups(true, g, 3, &m), &m, ",0.ls", 5);      /* %8: not a member */
+  cr_assert_eq(lookup_groups(true, g, 0, &m), RULES_ALLOW, "no groups: the suffix");
+  rules_match_free(&m);
+}
+
+Test(lookup, group_keys_for_connections)
+{
+  static const uint32_t g[] = { 5, 9 };
+  struct rules_match m;
+  struct kv kv[] = { KV("%9", "D\0"), KV("", "+N=1\0") };
+  make_cdb(cdbpath, kv, 2);
+  cr_assert_eq(lookup_groups(false, g, 2, &m), RULES_DENY);
+  rules_match_free(&m);
+  expect_match(lookup_groups(false, g, 1, &m), &m, "", 1);
+}
