@@ -33,7 +33,7 @@ static long long now_us(void)
 /* The child. In 0.70 mode fds 0 and 1 are the socket and 2 the log; in
  * attached mode 0-2 become the caller's own descriptors. Never returns. */
 static void child(struct exec_decision *d, const struct request *req, int sock, int report,
-    int errpipe, const struct contain *k)
+    int errpipe, const struct contain *k, pid_t supervisor)
 {
   struct sandbox_plan plan = {
     .policy = &d->policy, .ids = &d->ids, .envp = d->env.v,
@@ -44,7 +44,10 @@ static void child(struct exec_decision *d, const struct request *req, int sock, 
   int err;
 
   /* Into the request's cgroup first, while still root: from here on,
-   * nothing this process starts can leave it. */
+   * nothing this process starts can leave it. Should the supervisor die
+   * before that (its cgroup then killed and removed by whoever reaps it),
+   * this child dies with it instead of joining late and running on. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != supervisor) _exit(111);
   if (contain_join(k) < 0) {
     why = "unable to join the request's cgroup";
     goto fail;
@@ -241,7 +244,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
   char msg[520], in[ATTACH_MAX_MSG * 4];
   size_t inlen = 0;
   ssize_t got;
-  pid_t pid;
+  pid_t pid, supervisor;
   struct audit a;
   struct contain k;
   struct errlog elog = { .fd = -1 };
@@ -283,6 +286,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
   }
   /* No writable cgroup2: the walk in contain_end does the work. */
   contain_create(&k);
+  supervisor = getpid();
   pid = fork();
   if (pid < 0) {
     code = sys_failed(sock, d, c, req, "unable to fork");
@@ -301,7 +305,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
     close(pipefd[0]);
     if (errfd[0] >= 0) close(errfd[0]);
     close(sfd);
-    child(d, req, sock, pipefd[1], errfd[1], &k);
+    child(d, req, sock, pipefd[1], errfd[1], &k, supervisor);
   }
   if (exec_track) exec_track->pid = pid;
   close(pipefd[1]);
@@ -388,7 +392,20 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
     }
     if (r > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)) && !errlog_read(&elog, &more))
       elog.eof = true;
-    if (waitpid(pid, &status, WNOHANG) == pid) break;
+    {
+      /* Every child, not only the command: the supervisor is a subreaper,
+       * so what the command orphans becomes ours, and reaped as it dies it
+       * never piles up as zombies holding pids for the whole request. */
+      pid_t w;
+      int st;
+      bool done = false;
+      while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+        if (w == pid) {
+          status = st;
+          done = true;
+        }
+      if (done) break;
+    }
     if (listening && r > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
         !client_input(sock, pid, in, &inlen))
       gone = true;

@@ -26,6 +26,13 @@ say() { printf 'fresh-root: %s\n' "$*"; }
 die() { printf 'fresh-root: fatal: %s\n' "$*" >&2; exit 111; }
 
 [ "$(id -u)" = 0 ] || die "run me as root (debootstrap, chroot and mounts need it)"
+# Everything below runs in a mount namespace of its own, private: no mount
+# or unmount made for the roots can propagate to the machine's (whose /sys
+# and /dev may be shared mounts), and whatever is left mounted goes with
+# the namespace when we exit.
+if [ "${FRESH_ROOT_NS:-}" != 1 ]; then
+  exec env FRESH_ROOT_NS=1 unshare --mount --propagation private -- bash "$0" "$@"
+fi
 sh tools/deps.sh
 
 # The mirror the machine's apt uses for the suite (deb822 or one-line form).
@@ -84,8 +91,8 @@ fresh() {
     [ -f "$f" ] && ! dpkg -S "$f" >/dev/null 2>&1 && cp "$f" "$r/etc/apt/apt.conf.d/"
   done
   mount -t proc proc "$r/proc"
-  mount --rbind /sys "$r/sys" && mount --make-rslave "$r/sys"
-  mount --rbind /dev "$r/dev" && mount --make-rslave "$r/dev"
+  mount --rbind --make-rslave /sys "$r/sys"
+  mount --rbind --make-rslave /dev "$r/dev"
   mount -t tmpfs -o mode=755 tmpfs "$r/run"
 }
 
@@ -100,6 +107,12 @@ cleanup() {
     done
     sleep 0.2
     for m in run dev sys proc; do
+      # Code run as root in the root may have made this a symlink: never
+      # follow it out of the root.
+      if [ -L "$r/$m" ]; then
+        echo "fresh-root: $r/$m is a symlink, not unmounted" >&2
+        continue
+      fi
       mountpoint -q "$r/$m" && { umount -R "$r/$m" 2>/dev/null || umount -R -l "$r/$m"; }
     done
     left=$(awk -v r="$r/" 'index($2 "/", r) == 1' /proc/self/mounts)

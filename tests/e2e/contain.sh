@@ -186,6 +186,24 @@ for B in ipcserver ipcexecd; do
   stop_broker
 done
 
+# --- 2: what the command orphans is reaped as it dies, not at the end:
+# 300 short-lived orphans must not stay as zombies of the supervisor
+for B in ipcserver ipcexecd; do
+  start_broker "$B"
+  bg_do nobody sh -c "i=0; while [ \$i -lt 300 ]; do ( /bin/true & ); i=\$((i + 1)); done; exec $T_TMP/sleep-$M 20" \
+    >/dev/null 2>&1 &
+  cl=$!
+  wait_running 1 || fail "$B: the orphaning command started"
+  sleep 0.5
+  cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
+  sup=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
+  z=$(ps -eo stat=,ppid= | awk -v p="$sup" '$1 ~ /^Z/ && $2 == p' | wc -l)
+  check "$B: no zombie piles up under the supervisor" 0 "$z"
+  pkill -KILL -u 65534 -f -- "$M"
+  wait "$cl"
+  stop_broker
+done
+
 # --- 5: SIGKILL of the worker supervising a command
 start_broker ipcexecd
 bg_do nobody sh -c "exec $T_TMP/sleep-$M 30" >/dev/null 2>&1 &
