@@ -38,9 +38,10 @@ struct contain {
 bool contain_create(struct contain *k);
 
 /* In the child, before exec: moves the calling process into the cgroup,
- * and into a cgroup namespace rooted there, so that not even a uid-0
- * target can move itself out. 0 on success (or in fallback mode), -1
- * with errno set. */
+ * and into a cgroup namespace rooted there, which keeps even a uid-0
+ * target in where the cgroup2 mount has nsdelegate (without it, only
+ * file permissions do: root's files, so every other target). 0 on success
+ * (or in fallback mode), -1 with errno set. */
 int contain_join(const struct contain *k);
 
 /* At the end of the request: kills what is left and waits for it to go,
