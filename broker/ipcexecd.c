@@ -3,13 +3,16 @@
  * ipcserver + ipcexec (exec_handle), without a fork and an exec of ipcexec
  * for every request: workers accept and handle requests in turn, and only
  * the delegated command is forked. */
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "audit.h"
 #include "decide.h"
 #include "die.h"
-#include "ipchandle.h"
+#include "ipchandle_private.h"
+#include "peer_cred.h"
 #include "request.h"
 #include "run.h"
 #include "scan.h"
@@ -22,7 +25,16 @@ struct ctx {
   const char *rules;
   int timeout_ms;
   uint64_t seq;
+  struct exec_track *tracks;    /* one per worker, shared with the master */
 };
+
+/* In the master: a worker died. If it was supervising a command, the
+ * command is killed with its cgroup and its end line written. */
+static void dead(void *p, unsigned slot, pid_t pid)
+{
+  struct ctx *x = p;
+  exec_track_dead(&x->tracks[slot], pid);
+}
 
 static int handle(void *p, int fd, const struct ipchandle_conn *conn)
 {
@@ -36,13 +48,31 @@ static int handle(void *p, int fd, const struct ipchandle_conn *conn)
     warn_x("refusing a request without peer ids (-P)");
     return 111;
   }
+  /* The caller's groups for %GID rules, straight from the kernel. */
+  uint32_t *groups;
+  size_t ngroups;
+  int code;
+  if (peer_groups_get(fd, conn->egid, &groups, &ngroups) < 0) {
+    if (errno != ENOPROTOOPT || !(groups = malloc(sizeof *groups))) {
+      warn_sys("dropping connection, unable to get the peer's groups");
+      return 111;
+    }
+    groups[0] = conn->egid;   /* before Linux 4.13: the egid alone */
+    ngroups = 1;
+  }
+  caller.groups = groups;
+  caller.ngroups = ngroups;
   audit_set_request((uint64_t)getpid(), ++x->seq);
-  return exec_handle(fd, &caller, x->rules, x->timeout_ms);
+  exec_track = &x->tracks[conn->slot];
+  exec_track->seq = x->seq;
+  code = exec_handle(fd, &caller, x->rules, x->timeout_ms);
+  free(groups);
+  return code;
 }
 
 int main(int argc, char **argv)
 {
-  struct ctx x = { 0, REQUEST_DEFAULT_TIMEOUT_MS, 0 };
+  struct ctx x = { 0, REQUEST_DEFAULT_TIMEOUT_MS, 0, 0 };
   char **rest;
   struct ipchandle *h;
 
@@ -50,5 +80,9 @@ int main(int argc, char **argv)
   version_arg(argc, argv);
   h = ipchandle_parse(argc, argv, USAGE, 1, &rest);
   x.rules = rest[0];
+  x.tracks = mmap(0, ipchandle_workers(h) * sizeof *x.tracks, PROT_READ | PROT_WRITE,
+      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (x.tracks == MAP_FAILED) die_sys(111, "unable to map the request table");
+  ipchandle_on_death(h, dead);
   return ipchandle_serve(h, handle, &x);
 }

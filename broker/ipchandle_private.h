@@ -9,6 +9,15 @@
 /* The options ipchandle_parse read (ids to switch to, verbosity). */
 const struct server_config *ipchandle_config(const struct ipchandle *h);
 
+/* How many workers ipchandle_serve will fork (-c). */
+unsigned ipchandle_workers(const struct ipchandle *h);
+
+/* Called in the master, before the worker in slot is replaced (or, while
+ * stopping, once it has exited), with the dead worker's pid: whatever the
+ * worker was responsible for can be cleaned up here. */
+typedef void (*ipchandle_death_fn)(void *ctx, unsigned slot, pid_t pid);
+void ipchandle_on_death(struct ipchandle *h, ipchandle_death_fn fn);
+
 /* fn(ctx) runs in each worker once, before it accepts its first
  * connection (set before ipchandle_serve). */
 void ipchandle_on_worker(struct ipchandle *h, void (*fn)(void *ctx), void *ctx);

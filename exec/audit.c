@@ -55,6 +55,15 @@ void audit_begin(struct audit *a, const char *word, uint32_t euid, uint32_t egid
   else audit_num(a, "req", (uint64_t)getpid());
 }
 
+void audit_begin_req(struct audit *a, const char *word)
+{
+  a->n = 0;
+  cats(a, "ipcexec: ");
+  cats(a, word);
+  if (reqid[0]) audit_str(a, "req", reqid);
+  else audit_num(a, "req", (uint64_t)getpid());
+}
+
 void audit_bytes(struct audit *a, const char *key, const char *value, size_t len, size_t max)
 {
   char q[4 * AUDIT_MAX_ARGV + 8];

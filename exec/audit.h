@@ -2,7 +2,8 @@
  * and one more when an allowed command ends.
  *
  *   ipcexec: ok 1000.1000,0.ls req=812 decision=allow caller_uid=1000 ...
- *   ipcexec: end 1000.1000,0.ls req=812 status=exit:0 duration_ms=3.214
+ *   ipcexec: end 1000.1000,0.ls req=812 status=exit:0 duration_ms=3.214 leftovers=0
+ *   ipcexec: stderr req=812 text=...   (IPCERROUT="0": the command's stderr)
  *
  * The first words are the 0.70 line ("ipcexec: ok|deny EUID.EGID,UID.CMD",
  * CMD made log-safe), so existing log readers still match; after them come
@@ -31,6 +32,9 @@ void audit_set_request(uint64_t pid, uint64_t seq);
 /* Starts a line: "ipcexec: WORD EUID.EGID,UID.CMD req=ID". */
 void audit_begin(struct audit *a, const char *word, uint32_t euid, uint32_t egid,
     uint32_t uid, const char *cmd);
+/* Starts a line about the request without naming it again:
+ * "ipcexec: WORD req=ID" (the command's stderr lines). */
+void audit_begin_req(struct audit *a, const char *word);
 void audit_str(struct audit *a, const char *key, const char *value);
 /* value of len bytes, escaped, cut at max. */
 void audit_bytes(struct audit *a, const char *key, const char *value, size_t len, size_t max);

@@ -4,16 +4,29 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
+#include "ipcargs.h"
+#include "peer_cred.h"
 #include "scan.h"
 
 bool exec_caller_from_env(struct exec_caller *c)
 {
+  static uint32_t groups[PEER_GROUPS_MAX];
   const char *pid = getenv("IPCREMOTEPID");
+  const char *g = getenv("IPCREMOTEGROUPS");
   memset(c, 0, sizeof *c);
   if (!scan_id(getenv("IPCREMOTEEUID"), &c->euid)) return false;
   if (!scan_id(getenv("IPCREMOTEEGID"), &c->egid)) return false;
+  /* From the server, which read it from the kernel (a connection rule
+   * cannot set it). A 0.70 server sets none: the egid is all we know. */
+  if (g) {
+    if (!scan_groups(g, groups, PEER_GROUPS_MAX, &c->ngroups)) return false;
+  } else {
+    groups[0] = c->egid;
+    c->ngroups = 1;
+  }
+  c->groups = groups;
   c->has_pid = pid && scan_id(pid, &c->pid);
   c->localpath = getenv("IPCLOCALPATH");
   c->remotepath = getenv("IPCREMOTEPATH");
@@ -35,16 +48,31 @@ static void copyname(char *dst, size_t size, const char *src)
   dst[n] = 0;
 }
 
-/* Applies IPCUID, IPCGID and IPCERROUT from the server's environment: the
- * administrator's, as in 0.70. A client can set none of them. */
+/* Applies IPCERROUT from the server's environment: the administrator's,
+ * as in 0.70. IPCUID and IPCGID are not taken from there (0.70 took
+ * them): under ipcserver the environment also holds the connection rule's
+ * variables, and the target's identity is for the exec rules alone to
+ * decide. A client can set none of them. */
 static bool server_knobs(struct sandbox_policy *p, const char **why)
 {
-  static const char *const names[] = { "IPCUID", "IPCGID", "IPCERROUT" };
-  for (size_t i = 0; i < 3; i++) {
-    const char *v = getenv(names[i]);
-    if (v && sandbox_policy_set(p, names[i], v, why) < 0) return false;
-  }
+  const char *v = getenv("IPCERROUT");
+  if (v && sandbox_policy_set(p, "IPCERROUT", v, why) < 0) return false;
   return true;
+}
+
+/* getpwuid, telling "no such user" (*why "unknown uid") from a lookup
+ * that failed (*why "user lookup failed": the passwd database could not
+ * be read, e.g. no descriptor left, or NSS unreachable). The entry stays
+ * valid until the next call. */
+static const struct passwd *lookup_uid(uint32_t uid, const char **why)
+{
+  static struct passwd pwbuf;
+  static char mem[16384];
+  struct passwd *pw = 0;
+  int e = getpwuid_r((uid_t)uid, &pwbuf, mem, sizeof mem, &pw);
+  if (pw) return pw;
+  *why = e == 0 || e == ENOENT || e == ESRCH ? "unknown uid" : "user lookup failed";
+  return 0;
 }
 
 static bool set_env(struct exec_decision *d, const char *name, const char *value)
@@ -126,10 +154,9 @@ static bool build_env(struct exec_decision *d, const struct exec_caller *c,
 void exec_decide(struct exec_decision *d, const struct exec_caller *c,
     struct request *req, int rulesfd, bool check_owner)
 {
-  struct rules_who who = { true, true, c->euid, c->egid };
+  struct rules_who who = { true, true, c->euid, c->egid, c->ngroups, c->groups };
   const struct passwd *pw;
   const char *why = 0;
-  struct stat st;
 
   memset(d, 0, sizeof *d);
   sandbox_policy_init(&d->policy);
@@ -141,20 +168,17 @@ void exec_decide(struct exec_decision *d, const struct exec_caller *c,
 
   if (!server_knobs(&d->policy, &why)) return refuse(d, EXEC_ERROR, why);
 
-  pw = getpwuid(c->euid);
+  pw = lookup_uid(c->euid, &why);
   if (pw) copyname(d->caller_name, sizeof d->caller_name, pw->pw_name);
 
   /* 0.70: the requested uid must exist. The entry stays valid until the
    * next passwd call, which is the target's lookup below: it is reused
    * there when the rule does not change the uid. */
-  pw = getpwuid(req->uid);
-  if (!pw) return refuse(d, EXEC_ERROR, "unknown uid");
+  pw = lookup_uid(req->uid, &why);
+  if (!pw) return refuse(d, EXEC_ERROR, why);
 
-  if (check_owner) {
-    if (fstat(rulesfd, &st) < 0) return refuse(d, EXEC_ERROR, "unable to stat rules");
-    if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
-      return refuse(d, EXEC_ERROR, "rules not owned by root or writable by others");
-  }
+  if (check_owner && (why = rules_untrusted(rulesfd, geteuid())))
+    return refuse(d, EXEC_ERROR, why);
   errno = 0;
   d->lookup = rules_lookup_exec(rulesfd, &who, req->uid, req->argv[0], &d->match);
   switch (d->lookup) {
@@ -175,9 +199,15 @@ void exec_decide(struct exec_decision *d, const struct exec_caller *c,
       return refuse(d, EXEC_DENY, why);
   }
 
+  /* IPCARGS pins what follows argv[0]; without it any arguments go. */
+  if (d->policy.has_args) {
+    int r = ipcargs_match(d->policy.args, strlen(d->policy.args), req->argv + 1, req->argc - 1, &why);
+    if (r <= 0) return refuse(d, EXEC_DENY, "arguments not allowed");
+  }
+
   d->target_uid = d->policy.has_uid ? d->policy.uid : req->uid;
-  if (d->target_uid != req->uid) pw = getpwuid(d->target_uid);
-  if (!pw) return refuse(d, EXEC_ERROR, "unknown uid");
+  if (d->target_uid != req->uid) pw = lookup_uid(d->target_uid, &why);
+  if (!pw) return refuse(d, EXEC_ERROR, why);
   d->target_gid = d->policy.has_gid ? d->policy.gid : pw->pw_gid;
   copyname(d->target_name, sizeof d->target_name, pw->pw_name);
   if (sandbox_ids_lookup(&d->ids, pw->pw_name, d->target_uid, d->target_gid, d->policy.has_gid) < 0)

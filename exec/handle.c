@@ -1,6 +1,11 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "attach.h"
 #include "audit.h"
@@ -42,11 +47,45 @@ static void log_decision(const struct exec_decision *d, const struct exec_caller
   audit_emit(&a);
 }
 
+/* After a refusal the client may still be sending: the rest of a request
+ * that was refused before it was read, or a 0.70 command's stdin. Closing
+ * with unread bytes would reset the connection, and the client could read
+ * ECONNRESET instead of the status. So: half-close, then read and drop
+ * what comes, at most DRAIN_MAX bytes for at most DRAIN_MS. */
+#define DRAIN_MAX (1024 * 1024)
+#define DRAIN_MS 1000
+
+static long long ms_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void drain(int sock)
+{
+  char buf[4096];
+  size_t total = 0;
+  long long deadline = ms_now() + DRAIN_MS;
+  if (shutdown(sock, SHUT_WR) < 0) return;   /* not a socket */
+  while (total < DRAIN_MAX) {
+    struct pollfd p = { .fd = sock, .events = POLLIN };
+    long long left = deadline - ms_now();
+    ssize_t n;
+    if (left <= 0 || poll(&p, 1, (int)left) <= 0) break;
+    n = recv(sock, buf, sizeof buf, MSG_DONTWAIT);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) break;
+    total += (size_t)n;
+  }
+}
+
 int exec_handle(int sock, const struct exec_caller *c, const char *rules, int timeout_ms)
 {
   struct exec_decision d;
   struct request req;
   const char *why = 0;
+  sigset_t term, old;
   int fd, code;
 
   if (request_read(sock, &req, timeout_ms, &why) != REQUEST_OK) {
@@ -60,17 +99,30 @@ int exec_handle(int sock, const struct exec_caller *c, const char *rules, int ti
     audit_emit(&a);
     warn_x("bad ipc request: %s", why ? why : "malformed");
     if (req.extended) exec_send_status(sock, 'F', 0);
+    drain(sock);
     request_free(&req);
     return 111;
   }
 
+  /* From the decision on, SIGTERM (the broker stopping) is taken by the
+   * supervisor, which stops the command and writes its end line; a
+   * refused request is answered first. The process exits once done. */
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_BLOCK, &term, &old);
   fd = open(rules, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     warn_sys("unable to read %s", rules);
     if (req.extended) exec_send_status(sock, 'F', 0);
+    drain(sock);
     request_free(&req);
+    sigprocmask(SIG_SETMASK, &old, 0);
     return 111;
   }
+  /* 0.70 took these from the environment, where a connection rule can
+   * put them; here only the exec rules choose the target. */
+  if (getenv("IPCUID") || getenv("IPCGID"))
+    warn_x("ignoring IPCUID and IPCGID from the environment: the exec rules alone choose the target");
   exec_decide(&d, c, &req, fd, geteuid() == 0);
   close(fd);
   log_decision(&d, c, &req);
@@ -79,11 +131,17 @@ int exec_handle(int sock, const struct exec_caller *c, const char *rules, int ti
     /* An attached client learns only "denied" or "failed": the reason,
      * which may say something about policy, stays in the log. */
     if (req.extended) exec_send_status(sock, d.verdict == EXEC_DENY ? 'D' : 'F', 0);
+    drain(sock);
     code = d.exitcode;
   } else {
     code = exec_run(sock, &d, c, &req);
   }
   exec_decision_free(&d);
   request_free(&req);
+  sigprocmask(SIG_SETMASK, &old, 0);
+  if (exec_stopping) {
+    signal(SIGTERM, SIG_DFL);
+    raise(SIGTERM);
+  }
   return code;
 }

@@ -1,6 +1,6 @@
-/* ipcexecrulescheck rules.cdb: what the exec rules do for a request from
- * $IPCREMOTEEUID/$IPCREMOTEEGID to run $IPCCOMMAND as $IPCUID (default 0),
- * using ipcexec's own lookup. With no matching rule the answer is deny:
+/* ipcexecrulescheck rules.cdb [arg ...]: what the exec rules do for a
+ * request from $IPCREMOTEEUID/$IPCREMOTEEGID to run $IPCCOMMAND with the
+ * arguments arg ... as $IPCUID (default 0), using ipcexec's own lookup. With no matching rule the answer is deny:
  * ipcexec fails closed. For an allowed request it then shows the sandbox
  * ipcexec would build, from ipcexec's own decision code. */
 #include <errno.h>
@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 
   die_init("ipcexecrulescheck");
   version_arg(argc, argv);
-  if (argc != 2 || !argv[1][0]) die_usage("ipcexecrulescheck rules.cdb");
+  if (argc < 2 || !argv[1][0]) die_usage("ipcexecrulescheck rules.cdb [arg ...]");
   rules_check_who(&who);
   cmd = getenv("IPCCOMMAND");
   if (!cmd) die_x(EXIT_TEMP, "IPCCOMMAND not set");
@@ -40,10 +40,15 @@ int main(int argc, char **argv)
   if (r == RULES_ERROR) die_x(EXIT_TEMP, "unable to read %s: %s", argv[1], rules_strerror(errno));
   rules_check_print(stdout, r, &m, 0);
   if (r == RULES_ALLOW && who.has_euid && who.has_egid) {
-    struct exec_caller c = { .euid = who.euid, .egid = who.egid };
+    struct exec_caller c = { .euid = who.euid, .egid = who.egid,
+      .ngroups = who.ngroups, .groups = who.groups };
     struct exec_decision d;
-    char *args[2] = { (char *)cmd, 0 };
-    struct request req = { .uid = uid, .argc = 1, .argv = args };
+    /* The request: $IPCCOMMAND, then the operands after the cdb. */
+    char **args = calloc((size_t)argc, sizeof *args);
+    struct request req = { .uid = uid, .argc = (uint32_t)argc - 1, .argv = args };
+    if (!args) die_nomem();
+    args[0] = (char *)cmd;
+    for (int i = 2; i < argc; i++) args[i - 1] = argv[i];
     exec_decide(&d, &c, &req, fd, false);
     if (d.verdict == EXEC_ALLOW) {
       printf("run as uid %u gid %u (%s)\n", d.target_uid, d.target_gid, d.target_name);
@@ -53,6 +58,7 @@ int main(int argc, char **argv)
       printf("ipcexec would refuse: %s\n", d.reason);
     }
     exec_decision_free(&d);
+    free(args);
   }
   close(fd);
   rules_match_free(&m);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <dirent.h>
+#include <stdatomic.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -18,6 +18,7 @@
 #include "attach.h"
 #include "audit.h"
 #include "buf.h"
+#include "contain.h"
 #include "die.h"
 #include "fd.h"
 #include "sandbox.h"
@@ -31,7 +32,8 @@ static long long now_us(void)
 
 /* The child. In 0.70 mode fds 0 and 1 are the socket and 2 the log; in
  * attached mode 0-2 become the caller's own descriptors. Never returns. */
-static void child(struct exec_decision *d, const struct request *req, int sock, int report)
+static void child(struct exec_decision *d, const struct request *req, int sock, int report,
+    int errpipe, const struct contain *k, pid_t supervisor)
 {
   struct sandbox_plan plan = {
     .policy = &d->policy, .ids = &d->ids, .envp = d->env.v,
@@ -41,6 +43,15 @@ static void child(struct exec_decision *d, const struct request *req, int sock, 
   char msg[512];
   int err;
 
+  /* Into the request's cgroup first, while still root: from here on,
+   * nothing this process starts can leave it. Should the supervisor die
+   * before that (its cgroup then killed and removed by whoever reaps it),
+   * this child dies with it instead of joining late and running on. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != supervisor) _exit(111);
+  if (contain_join(k) < 0) {
+    why = "unable to join the request's cgroup";
+    goto fail;
+  }
   /* 0-2 first: the received descriptors may sit on 3, which the report
    * channel takes next. */
   if (req->extended) {
@@ -51,13 +62,18 @@ static void child(struct exec_decision *d, const struct request *req, int sock, 
      * server hands over a socket on another descriptor. */
     if (sock > 2 && (dup2(sock, 0) < 0 || dup2(sock, 1) < 0)) _exit(111);
     if (d->policy.errout && dup2(1, 2) < 0) _exit(111);
+    /* IPCERROUT="0": stderr goes to the supervisor, which logs it
+     * escaped; the command never writes to the log itself. */
+    if (!d->policy.errout && dup2(errpipe, 2) < 0) _exit(111);
   }
   if (report != 3 && dup3(report, 3, O_CLOEXEC) < 0) _exit(111);
+  report = 3;
   sandbox_exec(&plan, &why);
+fail:
   err = errno;
   /* Tell the supervisor what failed; it owns the log line. */
   snprintf(msg, sizeof msg, "%s: %s", why, strerror(err));
-  fd_write_all(3, msg, strlen(msg));
+  fd_write_all(report, msg, strlen(msg));
   _exit(111);
 }
 
@@ -101,92 +117,203 @@ static bool client_input(int sock, pid_t pid, char *in, size_t *inlen)
   }
 }
 
-/* pid's parent and session, from /proc/PID/stat; false if it is gone. */
-static bool proc_ids(const char *pid, pid_t *ppid, pid_t *sid)
+struct exec_track *exec_track;
+bool exec_stopping;
+
+/* The command's stderr (IPCERROUT="0"), logged a line at a time, each
+ * escaped and at most ERRLINE_MAX bytes; past ERRLOG_MAX bytes in all, the
+ * rest is counted and dropped. */
+#define ERRLINE_MAX 512
+#define ERRLOG_MAX (64 * 1024)
+struct errlog {
+  int fd;
+  bool eof;
+  size_t len, total;
+  unsigned long long dropped;
+  char line[ERRLINE_MAX];
+};
+
+static void errlog_flush(struct errlog *e)
 {
-  char path[64], buf[512], *p;
-  int fd, n;
-  long pp, pg, se;
-  snprintf(path, sizeof path, "/proc/%s/stat", pid);
-  fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  n = (int)read(fd, buf, sizeof buf - 1);
-  close(fd);
+  struct audit a;
+  if (!e->len) return;
+  audit_begin_req(&a, "stderr");
+  audit_bytes(&a, "text", e->line, e->len, ERRLINE_MAX);
+  audit_emit(&a);
+  e->len = 0;
+}
+
+/* Reads what is there; false at end of file or on error. *more: bytes
+ * were read, there may be others. */
+static bool errlog_read(struct errlog *e, bool *more)
+{
+  char buf[4096];
+  ssize_t n = read(e->fd, buf, sizeof buf);
+  *more = n > 0;
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
   if (n <= 0) return false;
-  buf[n] = 0;
-  /* the command name may hold anything, even ") "; the fields after the
-   * last ')' are fixed */
-  p = strrchr(buf, ')');
-  if (!p || sscanf(p + 1, " %*c %ld %ld %ld", &pp, &pg, &se) != 3) return false;
-  *ppid = (pid_t)pp;
-  *sid = (pid_t)se;
+  for (ssize_t i = 0; i < n; i++) {
+    if (e->total >= ERRLOG_MAX) {
+      e->dropped++;
+      continue;
+    }
+    e->total++;
+    if (buf[i] == '\n') {
+      errlog_flush(e);
+      continue;
+    }
+    e->line[e->len++] = buf[i];
+    if (e->len == ERRLINE_MAX) errlog_flush(e);
+  }
   return true;
 }
 
-/* After the command has ended (or been stopped), whatever it left behind is
- * killed: background processes in its session, and, since the supervisor
- * is a subreaper, every orphan of the command's tree, even one that left
- * the session. Nothing keeps running on the client's descriptors or the
- * caller's terminal. Costs one waitpid when the command left nothing. */
-static void kill_leftovers(pid_t sid)
+static void errlog_close(struct errlog *e)
 {
-  pid_t me = getpid();
-  for (int round = 0; round < 200; round++) {
-    struct timespec pause = { 0, 5 * 1000 * 1000 };
-    DIR *d;
-    struct dirent *e;
-    int st;
-    pid_t r = waitpid(-1, &st, WNOHANG);
-    if (r < 0) return;                 /* ECHILD: nothing is left */
-    if (r > 0) continue;
-    d = opendir("/proc");
-    if (!d) {
-      kill(-sid, SIGKILL);
-    } else {
-      while ((e = readdir(d))) {
-        pid_t ppid, psid;
-        if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-        if (proc_ids(e->d_name, &ppid, &psid) && (psid == sid || ppid == me))
-          kill((pid_t)atol(e->d_name), SIGKILL);
-      }
-      closedir(d);
-    }
-    nanosleep(&pause, 0);
+  bool more = true;
+  if (e->fd < 0) return;
+  /* What is in the pipe now; a writer the walk could not kill must not
+   * hold the end of the request. */
+  while (!e->eof && more && errlog_read(e, &more))
+    ;
+  errlog_flush(e);
+  if (e->dropped) {
+    struct audit a;
+    audit_begin_req(&a, "stderr");
+    audit_num(&a, "dropped", e->dropped);
+    audit_emit(&a);
   }
-  warn_x("processes left by the command could not all be killed");
+  close(e->fd);
+  e->fd = -1;
+}
+
+static void track_begin(const struct exec_decision *d, const struct exec_caller *c, pid_t pid,
+    long long start)
+{
+  struct exec_track *t = exec_track;
+  if (!t) return;
+  t->euid = c->euid;
+  t->egid = c->egid;
+  t->uid = d->target_uid;
+  snprintf(t->cmd, sizeof t->cmd, "%s", d->cmd);
+  t->pid = pid;
+  t->start_us = start;
+  atomic_store(&t->active, 1);
+}
+
+static void track_end(void)
+{
+  if (exec_track) atomic_store(&exec_track->active, 0);
+}
+
+/* A failure after the decision: the one line that ends the request, and
+ * the status for an attached client. */
+static int run_failed(int sock, const struct exec_decision *d, const struct exec_caller *c,
+    const struct request *req, const char *what)
+{
+  struct audit a;
+  audit_begin(&a, "fail", c->euid, c->egid, d->target_uid, d->cmd);
+  audit_str(&a, "error", what);
+  audit_emit(&a);
+  track_end();
+  if (req->extended && sock >= 0) exec_send_status(sock, 'F', 0);
+  return 111;
+}
+
+static int sys_failed(int sock, const struct exec_decision *d, const struct exec_caller *c,
+    const struct request *req, const char *what)
+{
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(errno));
+  warn_x("%s", msg);
+  return run_failed(sock, d, c, req, msg);
+}
+
+static void stop(pid_t pid, int sig)
+{
+  kill(-pid, sig);
+  kill(pid, sig);
 }
 
 int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, struct request *req)
 {
-  int pipefd[2], sfd, status = 0, code;
+  int pipefd[2], errfd[2] = { -1, -1 }, sfd, status = 0, code;
   sigset_t chld, old;
   long long start = now_us(), stop_at, kill_at = 0;
-  bool reaped = false, listening = req->extended, termed = false;
+  bool listening = req->extended, termed = false;
   char msg[520], in[ATTACH_MAX_MSG * 4];
   size_t inlen = 0;
   ssize_t got;
-  pid_t pid;
+  pid_t pid, supervisor;
   struct audit a;
+  struct contain k;
+  struct errlog elog = { .fd = -1 };
+  unsigned leftovers;
 
-  /* SIGCHLD is taken through a signalfd, so that one poll waits for the
-   * command, the client and the deadline together. */
+  /* From here on, should this process die, a preforked broker's master
+   * kills what it supervised and writes the end line. */
+  track_begin(d, c, 0, start);
+
+  /* SIGCHLD and SIGTERM (the broker is stopping) are taken through a
+   * signalfd, so that one poll waits for the command, the client, the
+   * deadline and the shutdown together. */
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
+  sigaddset(&chld, SIGTERM);
   sigprocmask(SIG_BLOCK, &chld, &old);
   sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (sfd < 0) die_sys(111, "unable to create signalfd");
+  if (sfd < 0) {
+    code = sys_failed(sock, d, c, req, "unable to create signalfd");
+    sigprocmask(SIG_SETMASK, &old, 0);
+    return code;
+  }
 
   /* Orphans of the command become ours, so none can escape the end. */
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  if (pipe2(pipefd, O_CLOEXEC) < 0) die_sys(111, "unable to create pipe");
+  if (pipe2(pipefd, O_CLOEXEC) < 0) {
+    code = sys_failed(sock, d, c, req, "unable to create pipe");
+    close(sfd);
+    sigprocmask(SIG_SETMASK, &old, 0);
+    return code;
+  }
+  if (!req->extended && !d->policy.errout && pipe2(errfd, O_CLOEXEC) < 0) {
+    code = sys_failed(sock, d, c, req, "unable to create pipe");
+    close(pipefd[0]);
+    close(pipefd[1]);
+    close(sfd);
+    sigprocmask(SIG_SETMASK, &old, 0);
+    return code;
+  }
+  /* No writable cgroup2: the walk in contain_end does the work. */
+  contain_create(&k);
+  supervisor = getpid();
   pid = fork();
-  if (pid < 0) die_sys(111, "unable to fork");
+  if (pid < 0) {
+    code = sys_failed(sock, d, c, req, "unable to fork");
+    contain_end(&k);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    if (errfd[0] >= 0) {
+      close(errfd[0]);
+      close(errfd[1]);
+    }
+    close(sfd);
+    sigprocmask(SIG_SETMASK, &old, 0);
+    return code;
+  }
   if (pid == 0) {
     close(pipefd[0]);
+    if (errfd[0] >= 0) close(errfd[0]);
     close(sfd);
-    child(d, req, sock, pipefd[1]);
+    child(d, req, sock, pipefd[1], errfd[1], &k, supervisor);
   }
+  if (exec_track) exec_track->pid = pid;
   close(pipefd[1]);
+  if (errfd[0] >= 0) {
+    close(errfd[1]);
+    elog.fd = errfd[0];
+    fd_nonblock(elog.fd, 1);
+  }
 
   /* The supervisor lets go of what the command now owns: the caller's
    * descriptors in attached mode; in 0.70 mode the socket itself, so that
@@ -204,6 +331,9 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
       dup2(null, sock);
       if (sock == 0) dup2(null, 1);
       if (null != sock && null > 2) close(null);
+    } else {
+      /* no descriptor for /dev/null: the socket is let go all the same */
+      shutdown(sock, SHUT_RDWR);
     }
     sock = -1;
   } else if (sock == 0) {
@@ -221,56 +351,83 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
     msg[got] = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
       ;
-    kill_leftovers(pid);
-    audit_begin(&a, "fail", c->euid, c->egid, d->target_uid, d->cmd);
-    audit_str(&a, "error", msg);
-    audit_emit(&a);
-    if (req->extended) exec_send_status(sock, 'F', 0);
+    contain_end(&k);
+    errlog_close(&elog);
     close(sfd);
     sigprocmask(SIG_SETMASK, &old, 0);
-    return 111;
+    return run_failed(sock, d, c, req, msg);
   }
 
+  /* The command runs: from now on an attached client forwards the signals
+   * it is sent instead of ending at once. */
+  if (req->extended) exec_send_status(sock, 'R', 0);
+
   stop_at = d->policy.timeout ? start + (long long)d->policy.timeout * 1000000 : 0;
-  while (!reaped) {
-    struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = sock, .events = POLLIN } };
+  for (;;) {
+    struct pollfd p[3] = { { .fd = sfd, .events = POLLIN }, { .fd = sock, .events = POLLIN },
+      { .fd = elog.eof ? -1 : elog.fd, .events = POLLIN } };
     long long next = kill_at ? kill_at : stop_at, now = now_us();
     int timeout = -1, r;
+    bool gone = false, more;
 
+    if (!listening) p[1].fd = -1;
     if (next) timeout = next > now ? (int)((next - now + 999) / 1000) : 0;
-    r = poll(p, listening ? 2 : 1, timeout);
-    if (r < 0 && errno != EINTR) die_sys(111, "unable to poll");
-    if (r > 0 && (p[0].revents & POLLIN)) {
-      struct signalfd_siginfo si;
-      while (read(sfd, &si, sizeof si) > 0)
+    r = poll(p, 3, timeout);
+    if (r < 0 && errno != EINTR) {
+      /* Without poll nothing can be supervised: the command is stopped
+       * now and the request ends the normal way. */
+      warn_sys("unable to poll");
+      stop(pid, SIGKILL);
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
-    }
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      reaped = true;
       break;
     }
-    if (listening && r > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-      if (!client_input(sock, pid, in, &inlen)) {
-        /* The client went away: nothing may keep running on its
-         * descriptors. SIGTERM now, SIGKILL after the grace period. */
-        listening = false;
-        if (!termed) {
-          kill(-pid, SIGTERM);
-          kill(pid, SIGTERM);
-          termed = true;
-          kill_at = now_us() + SANDBOX_KILL_GRACE * 1000000LL;
+    if (r > 0 && (p[0].revents & POLLIN)) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == sizeof si)
+        if (si.ssi_signo == SIGTERM) {
+          exec_stopping = true;
+          gone = true;
         }
+    }
+    if (r > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)) && !errlog_read(&elog, &more))
+      elog.eof = true;
+    {
+      /* Every child, not only the command: the supervisor is a subreaper,
+       * so what the command orphans becomes ours, and reaped as it dies it
+       * never piles up as zombies holding pids for the whole request. */
+      pid_t w;
+      int st;
+      bool done = false;
+      while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+        if (w == pid) {
+          status = st;
+          done = true;
+        }
+      if (done) break;
+    }
+    if (listening && r > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
+        !client_input(sock, pid, in, &inlen))
+      gone = true;
+    if (gone) {
+      /* The client went away, or the broker is stopping: nothing may
+       * keep running on the client's descriptors. SIGTERM now, SIGKILL
+       * after the grace period. */
+      listening = false;
+      if (!termed) {
+        stop(pid, SIGTERM);
+        termed = true;
+        stop_at = 0;
+        kill_at = now_us() + SANDBOX_KILL_GRACE * 1000000LL;
       }
     }
     now = now_us();
     if (kill_at && now >= kill_at) {
-      kill(-pid, SIGKILL);
-      kill(pid, SIGKILL);
+      stop(pid, SIGKILL);
       kill_at = 0;
       stop_at = 0;
     } else if (stop_at && now >= stop_at && !termed) {
-      kill(-pid, SIGTERM);
-      kill(pid, SIGTERM);
+      stop(pid, SIGTERM);
       termed = true;
       stop_at = 0;
       kill_at = now + SANDBOX_KILL_GRACE * 1000000LL;
@@ -279,8 +436,11 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
       audit_emit(&a);
     }
   }
-  kill_leftovers(pid);
   close(sfd);
+  /* Whatever the command left behind, in any session or process group,
+   * is killed with its cgroup. */
+  leftovers = contain_end(&k);
+  errlog_close(&elog);
   sigprocmask(SIG_SETMASK, &old, 0);
 
   audit_begin(&a, "end", c->euid, c->egid, d->target_uid, d->cmd);
@@ -308,6 +468,28 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
     snprintf(dur, sizeof dur, "%lld.%03lld", us / 1000, us % 1000);
     audit_str(&a, "duration_ms", dur);
   }
+  audit_num(&a, "leftovers", leftovers);
   audit_emit(&a);
+  track_end();
   return code;
+}
+
+void exec_track_dead(struct exec_track *t, pid_t worker)
+{
+  struct audit a;
+  int n = contain_reap_dead(worker);
+  long long us;
+  char dur[32];
+  if (!atomic_load(&t->active)) return;
+  atomic_store(&t->active, 0);
+  us = now_us() - t->start_us;
+  snprintf(dur, sizeof dur, "%lld.%03lld", us / 1000, us % 1000);
+  audit_set_request((uint64_t)worker, t->seq);
+  audit_begin(&a, "end", t->euid, t->egid, t->uid, t->cmd);
+  audit_num(&a, "pid", (uint64_t)t->pid);
+  audit_str(&a, "status", "lost");
+  audit_str(&a, "duration_ms", dur);
+  if (n >= 0) audit_num(&a, "leftovers", (uint64_t)n);
+  else audit_str(&a, "leftovers", "unknown");
+  audit_emit(&a);
 }

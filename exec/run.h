@@ -1,6 +1,10 @@
 #ifndef EXEC_RUN_H
 #define EXEC_RUN_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "decide.h"
 
 /* Runs an allowed request: forks, the child enters the sandbox and execs,
@@ -11,6 +15,30 @@
  * supervisor forwards the client's signals, kills the command if the
  * client goes away, and sends the status back on the socket. */
 int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, struct request *req);
+
+/* A preforked broker's record of the request one worker supervises, in
+ * memory the master shares: if the worker dies, the master kills the
+ * command's cgroup and writes the end line the worker could not. */
+struct exec_track {
+  _Atomic int active;
+  uint32_t euid, egid, uid;
+  pid_t pid;                    /* the command */
+  uint64_t seq;                 /* the worker's request number */
+  long long start_us;
+  char cmd[128];
+};
+
+/* This process's record, or NULL (ipcexec under ipcserver). */
+extern struct exec_track *exec_track;
+
+/* Set once SIGTERM reached a supervisor: the command was stopped as if
+ * the client had gone, its end logged, and the process must now exit. */
+extern bool exec_stopping;
+
+/* In the master, for a worker that died: if t says it supervised a
+ * command, the command's cgroup is killed and an end line with
+ * status=lost is written. */
+void exec_track_dead(struct exec_track *t, pid_t worker);
 
 /* Attached mode: sends the status message (attach.h) on sock. */
 void exec_send_status(int sock, char kind, int value);

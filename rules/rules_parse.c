@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "ipcargs.h"
 #include "rules_compile.h"
 #include "rules_lookup.h"
 #include "scan.h"
@@ -109,10 +110,19 @@ enum rules_line_status rules_parse_line(enum rules_kind kind, const char *line,
     if (eq == x + 1) return RULES_LINE_BAD;              /* ,=value */
     if (!buf_catb(&out->data, "+", 1) || !buf_catb(&out->data, x + 1, (size_t)(eq - x)))
       return RULES_LINE_NOMEM;
-    len -= (size_t)(eq - x) + 1;
-    x = eq + 1;
-    if (!quoted(&x, &len, &out->data, &nomem))
-      return nomem ? RULES_LINE_NOMEM : RULES_LINE_BAD;
+    {
+      bool pinned = kind == RULES_EXEC && eq - x - 1 == 7 && !memcmp(x + 1, "IPCARGS", 7);
+      size_t vstart = out->data.len;
+      const char *why;
+      len -= (size_t)(eq - x) + 1;
+      x = eq + 1;
+      if (!quoted(&x, &len, &out->data, &nomem))
+        return nomem ? RULES_LINE_NOMEM : RULES_LINE_BAD;
+      /* A malformed IPCARGS would deny every request of the rule: refuse
+       * it here. The value is NUL-terminated in data. */
+      if (pinned && !ipcargs_valid(out->data.s + vstart, out->data.len - vstart - 1, &why))
+        return RULES_LINE_BAD;
+    }
   }
 
   /* The lookup refuses a record over these limits as malformed, so a line

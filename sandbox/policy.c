@@ -7,11 +7,12 @@
 
 #include <cap-ng.h>
 
+#include "ipcargs.h"
 #include "scan.h"
 
 static const char *const knobs[] = {
   "IPCUID", "IPCGID", "IPCERROUT", "IPCCAPS", "IPCSECCOMP", "IPCUMASK",
-  "IPCKEEPENV", "IPCTIMEOUT",
+  "IPCKEEPENV", "IPCTIMEOUT", "IPCARGS",
 };
 
 void sandbox_policy_init(struct sandbox_policy *p)
@@ -110,6 +111,10 @@ int sandbox_policy_set(struct sandbox_policy *p, const char *name,
   } else if (!strcmp(name, "IPCTIMEOUT")) {
     if (!scan_u64(value, SANDBOX_MAX_TIMEOUT, &v)) { *why = "invalid IPCTIMEOUT"; return -1; }
     p->timeout = (unsigned)v;
+  } else if (!strcmp(name, "IPCARGS")) {
+    if (!ipcargs_valid(value, strlen(value), why)) { *why = "invalid IPCARGS"; return -1; }
+    p->has_args = true;
+    p->args = value;
   } else if (!strcmp(name, "IPCKEEPENV")) {
     const char *s = value;
     p->nkeepenv = 0;
@@ -162,6 +167,8 @@ void sandbox_policy_describe(const struct sandbox_policy *p, FILE *out)
   fprintf(out, "sandbox umask: %04o\n", p->umask);
   if (p->timeout) fprintf(out, "sandbox timeout: %us\n", p->timeout);
   else fputs("sandbox timeout: none\n", out);
+  if (p->has_args) fprintf(out, "arguments allowed: %s\n", p->args);
+  else fputs("arguments allowed: any\n", out);
   fputs("sandbox keep environment:", out);
   if (!p->nkeepenv) fputs(" none", out);
   for (size_t i = 0; i < p->nkeepenv; i++) fprintf(out, "%s%s", i ? "," : " ", p->keepenv[i]);

@@ -30,6 +30,8 @@ struct sandbox_policy {
   bool errout;                   /* command's stderr to the socket */
   bool has_uid, has_gid;         /* IPCUID / IPCGID given */
   uint32_t uid, gid;
+  bool has_args;                 /* IPCARGS given */
+  const char *args;              /* its value: valid, as long as the rule */
   size_t nkeepenv;
   char keepenv[SANDBOX_MAX_KEEPENV][64];
 };
@@ -37,7 +39,7 @@ struct sandbox_policy {
 void sandbox_policy_init(struct sandbox_policy *p);
 
 /* Is name one of the reserved variables (IPCUID, IPCGID, IPCERROUT,
- * IPCCAPS, IPCSECCOMP, IPCUMASK, IPCKEEPENV, IPCTIMEOUT)? */
+ * IPCCAPS, IPCSECCOMP, IPCUMASK, IPCKEEPENV, IPCTIMEOUT, IPCARGS)? */
 bool sandbox_is_knob(const char *name);
 
 /* Applies one reserved variable. Returns 1 when applied, 0 when name is not

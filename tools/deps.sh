@@ -7,12 +7,12 @@ set -eu
 # libcriterion-dev libperl-dev (ipcperl); the tests, the demo and the service directory: tinycdb
 # util-linux procps passwd systemd make s6 (s6-log, the log service's
 # logger); man pages: mandoc groff-base man-db bsdextrautils; the Debian
-# package and the fresh-root CI: debhelper dpkg-dev fakeroot lintian
+# package and the fresh-root CI: build-essential debhelper dpkg-dev fakeroot lintian
 # debootstrap git; shell lint: shellcheck.
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 libcdb-dev tinycdb libseccomp-dev libcap-ng-dev libcriterion-dev libperl-dev
 util-linux procps mandoc groff-base man-db bsdextrautils systemd passwd
-make s6 git debhelper dpkg-dev fakeroot lintian debootstrap shellcheck"
+make s6 git build-essential debhelper dpkg-dev fakeroot lintian debootstrap shellcheck"
 missing=
 for p in $PKGS; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"

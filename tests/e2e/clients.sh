@@ -80,6 +80,7 @@ check "ipcclient -p: local path on both sides" "$T_TMP/mine.s
 IPCLOCALPATH=$T_TMP/env.s
 IPCREMOTEEGID=0
 IPCREMOTEEUID=0
+IPCREMOTEGROUPS=$(t_groups)
 IPCREMOTEPATH=$T_TMP/mine.s" "$(printf '%s\n' "$OUT" | grep -v -E 'IPCREMOTEPID|PROTO')"
 # A client never deletes a file it was only told to bind: 0.70 refuses.
 # (a mode no bind makes marks the original file)

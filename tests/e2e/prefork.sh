@@ -125,11 +125,12 @@ check "unmatched: denied, exit 100" 100 "$RC"
 check "unmatched: the same line" "ipcdo: fatal: request denied" "$ERR"
 
 # 0.70 mode. The -x rule gives uid 4242 IPCERROUT="0": stderr stays in
-# the server's log instead of joining the output.
+# the server's log, escaped on a line of its own, instead of joining the
+# output.
 run do_as -o nobody sh -c 'echo o; echo e-070 >&2; exit 3' </dev/null
 check "ipcdo -o: output" "o" "$OUT"
 check "ipcdo -o: no status" 0 "$RC"
-wait_for 1 '^e-070$' "$T_TMP/log" && pass "-x rule IPCERROUT=0: stderr in the server's log" || fail "e-070 not in the log"
+wait_for 1 '^ipcexec: stderr req=[0-9.]+ text=e-070$' "$T_TMP/log" && pass "-x rule IPCERROUT=0: stderr in the server's log" || fail "e-070 not in the log"
 run_in 'old-in
 ' as 4242 4343 "$CLIENT" "$S" "$COMMAND" 65534 sh -c 'cat; echo old-out'
 check "ipcclient + ipccommand (0.70)" "old-in
@@ -280,11 +281,12 @@ PPID1=$!
 T_PIDS="$T_PIDS $PPID1"
 wait_for_socket "$P" || fail "ipcprint did not start"
 run as 4242 4343 "$CAT" "$P"
-check "ipcprint: the UCSPI environment of a 4242 client" "PROTO=spoofed
+check "ipcprint: the UCSPI environment of a 4242 client, PROTO not the rule's" "PROTO=IPC
 IPCLOCALPATH=$P
 IPCREMOTEPATH=
 IPCREMOTEEUID=4242
 IPCREMOTEEGID=4343" "$(printf '%s\n' "$OUT" | head -5)"
+check "ipcprint: the rule's PROTO is ignored with a warning" 'ipcprint: warning: ignoring PROTO from rule "4242": the server sets it' "$(grep -a PROTO "$T_TMP/plog")"
 case $(printf '%s\n' "$OUT" | sed -n 6p) in
   IPCREMOTEPID=[1-9]*) pass "ipcprint: IPCREMOTEPID";;
   *) fail "ipcprint: IPCREMOTEPID: $OUT";;

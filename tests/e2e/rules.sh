@@ -52,8 +52,11 @@ done
 for args in "" "a b" "''"; do
   eval "run $CHECK $args"
   check "ipcrulescheck usage [$args]" "100 ipcrulescheck: usage: ipcrulescheck rules.cdb" "$RC $ERR"
+done
+# ipcexecrulescheck takes the request's arguments after the cdb.
+for args in "" "''" "'' a"; do
   eval "IPCCOMMAND=ls run $ECHECK $args"
-  check "ipcexecrulescheck usage [$args]" "100 ipcexecrulescheck: usage: ipcexecrulescheck rules.cdb" "$RC $ERR"
+  check "ipcexecrulescheck usage [$args]" "100 ipcexecrulescheck: usage: ipcexecrulescheck rules.cdb [arg ...]" "$RC $ERR"
 done
 
 # --- parse errors: exit 100, the line quoted, the old cdb kept -----------

@@ -78,3 +78,14 @@ Test(audit, a_hostile_argv_cannot_crowd_out_or_break_the_line)
   a.s[a.n] = 0;
   cr_assert_lt(a.n, AUDIT_MAX_LINE);
 }
+
+Test(audit, stderr_line_names_the_request_and_escapes_the_text)
+{
+  struct audit a;
+  const char text[] = "ipcexec: ok 0.0,0.passwd req=1\r";
+  audit_set_request(77, 3);
+  audit_begin_req(&a, "stderr");
+  audit_bytes(&a, "text", text, sizeof text - 1, 512);
+  a.s[a.n] = 0;
+  cr_assert_str_eq(a.s, "ipcexec: stderr req=77.3 text=ipcexec:\\x20ok\\x200.0,0.passwd\\x20req=1\\x0d");
+}

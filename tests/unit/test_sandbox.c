@@ -141,6 +141,7 @@ Test(policy, describe_shows_the_effective_sandbox)
       "sandbox no_new_privs: yes\n"
       "sandbox umask: 0022\n"
       "sandbox timeout: 5s\n"
+      "arguments allowed: any\n"
       "sandbox keep environment: none\n"
       "sandbox stderr: to the client\n");
   free(text);

@@ -1,0 +1,364 @@
+#include "contain.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "die.h"
+#include "fd.h"
+
+/* Subtrees deeper than this are not walked (only a uid-0 target inside
+ * its own cgroup namespace can create any at all). */
+#define CONTAIN_MAX_DEPTH 16
+
+static long long now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void pause_ms(long ms)
+{
+  struct timespec t = { 0, ms * 1000 * 1000 };
+  nanosleep(&t, 0);
+}
+
+/* The broker's own cgroup directory, found once per process: -1 none. */
+static char base[4096];
+static int base_state;
+
+/* The line of /proc/self/cgroup for the unified hierarchy ("0::PATH"):
+ * 1 found, 0 there is none, -1 the file could not be read. */
+static int own_cgroup(char *path, size_t size)
+{
+  FILE *f = fopen("/proc/self/cgroup", "re");
+  char *line = 0;
+  size_t cap = 0;
+  bool found = false;
+  if (!f) return -1;
+  while (!found && getline(&line, &cap, f) > 0) {
+    size_t n = strcspn(line, "\n");
+    line[n] = 0;
+    if (strncmp(line, "0::/", 4) || n - 3 >= size) continue;
+    memcpy(path, line + 3, n - 3 + 1);
+    found = true;
+  }
+  free(line);
+  fclose(f);
+  return found;
+}
+
+/* The cgroup2 mount whose root holds own: its mount point joined with the
+ * rest of own. Mount points with escaped characters are not used. */
+static bool find_base(void)
+{
+  char own[2048];
+  FILE *f;
+  char *line = 0;
+  size_t cap = 0;
+
+  /* Only a definite answer is kept: a failure to read (no descriptor
+   * left, say) is tried again at the next request. */
+  if (base_state) return base_state > 0;
+  switch (own_cgroup(own, sizeof own)) {
+    case -1: return false;
+    case 0: base_state = -1; return false;
+  }
+  f = fopen("/proc/self/mountinfo", "re");
+  if (!f) return false;
+  base_state = -1;
+  while (base_state < 0 && getline(&line, &cap, f) > 0) {
+    char *sep = strstr(line, " - "), *field[5], *p = line, *rest;
+    size_t rl;
+    int i;
+    if (!sep || strncmp(sep + 3, "cgroup2 ", 8)) continue;
+    *sep = 0;
+    for (i = 0; i < 5 && p; i++) {
+      field[i] = p;
+      p = strchr(p, ' ');
+      if (p) *p++ = 0;
+    }
+    if (i < 5 || strchr(field[3], '\\') || strchr(field[4], '\\')) continue;
+    /* field 3 is the mount's root within the hierarchy, 4 where it is */
+    rl = strlen(field[3]);
+    if (!strcmp(field[3], "/")) rest = own;
+    else if (!strncmp(own, field[3], rl) && (own[rl] == '/' || !own[rl])) rest = own + rl;
+    else continue;
+    if (snprintf(base, sizeof base, "%s%s", field[4], !strcmp(rest, "/") ? "" : rest) >= (int)sizeof base)
+      continue;
+    base_state = 1;
+  }
+  free(line);
+  fclose(f);
+  return base_state > 0;
+}
+
+static void name_for(char *name, size_t size, pid_t pid)
+{
+  snprintf(name, size, "ipcexec.%ld", (long)pid);
+}
+
+/* Writes s to the file name in dir; false on any failure. */
+static bool put(int dirfd, const char *name, const char *s)
+{
+  int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  bool ok;
+  if (fd < 0) return false;
+  ok = fd_write_all(fd, s, strlen(s)) == 0;
+  close(fd);
+  return ok;
+}
+
+/* Processes in cgroup.procs of dir and every sub-cgroup. */
+static unsigned count_procs(int dirfd, int depth)
+{
+  unsigned n = 0;
+  int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+  DIR *d;
+  struct dirent *e;
+  if (fd >= 0) {
+    char buf[4096];
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof buf)) > 0)
+      for (ssize_t i = 0; i < r; i++)
+        if (buf[i] == '\n') n++;
+    close(fd);
+  }
+  if (depth >= CONTAIN_MAX_DEPTH) return n;
+  fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || !(d = fdopendir(fd))) {
+    if (fd >= 0) close(fd);
+    return n;
+  }
+  while ((e = readdir(d))) {
+    int sub;
+    if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
+    sub = openat(dirfd, e->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub < 0) continue;
+    n += count_procs(sub, depth + 1);
+    close(sub);
+  }
+  closedir(d);
+  return n;
+}
+
+/* Removes the sub-cgroups of dir, deepest first (cgroupfs removes a
+ * cgroup's own files with it). */
+static void remove_subtree(int dirfd, int depth)
+{
+  int fd;
+  DIR *d;
+  struct dirent *e;
+  if (depth >= CONTAIN_MAX_DEPTH) return;
+  fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || !(d = fdopendir(fd))) {
+    if (fd >= 0) close(fd);
+    return;
+  }
+  while ((e = readdir(d))) {
+    int sub;
+    if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
+    sub = openat(dirfd, e->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub < 0) continue;
+    remove_subtree(sub, depth + 1);
+    close(sub);
+    unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
+  }
+  closedir(d);
+}
+
+static bool populated(int dirfd)
+{
+  char buf[256];
+  ssize_t r;
+  int fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  r = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (r <= 0) return false;
+  buf[r] = 0;
+  return strstr(buf, "populated 1") != 0;
+}
+
+/* Kills everything in the cgroup at dirfd and waits, at most
+ * CONTAIN_WAIT_MS, for it to be empty; reap: this process also reaps its
+ * own children meanwhile (the killed processes it is subreaper for).
+ * Returns the number of processes found before the kill. */
+static unsigned kill_all(int dirfd, bool reap)
+{
+  unsigned n = count_procs(dirfd, 0);
+  long long deadline = now_ms() + CONTAIN_WAIT_MS;
+  if (!put(dirfd, "cgroup.kill", "1")) {
+    warn_sys("unable to write cgroup.kill");
+    return n;
+  }
+  for (;;) {
+    if (reap)
+      while (waitpid(-1, 0, WNOHANG) > 0)
+        ;
+    if (!populated(dirfd)) break;
+    if (now_ms() >= deadline) {
+      warn_x("the command's cgroup is still populated after the kill");
+      break;
+    }
+    pause_ms(2);
+  }
+  if (reap)
+    while (waitpid(-1, 0, WNOHANG) > 0)
+      ;
+  return n;
+}
+
+/* Removes the cgroup called name under base: kills what is in it first. */
+static int kill_and_remove(int basefd, const char *name, bool reap)
+{
+  int fd = openat(basefd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  unsigned n;
+  if (fd < 0) return -1;
+  n = kill_all(fd, reap);
+  remove_subtree(fd, 0);
+  close(fd);
+  if (unlinkat(basefd, name, AT_REMOVEDIR) < 0) warn_sys("unable to remove cgroup %s", name);
+  return (int)n;
+}
+
+bool contain_create(struct contain *k)
+{
+  static bool warned;
+  char name[32];
+  int basefd;
+
+  k->dirfd = -1;
+  if (!find_base()) return false;
+  /* The broker's own cgroup belongs to root (or to the service manager
+   * that delegated it to this root process): no user can prepare a name
+   * in it. */
+  basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (basefd >= 0) {
+    name_for(name, sizeof name, getpid());
+    if (mkdirat(basefd, name, 0755) < 0 && errno == EEXIST) {
+      /* left by a supervisor with this pid that died: what is in it is
+       * a dead request's leftovers */
+      kill_and_remove(basefd, name, false);
+      mkdirat(basefd, name, 0755);
+    }
+    k->dirfd = openat(basefd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    close(basefd);
+  }
+  if (k->dirfd < 0 && !warned) {
+    /* once per process: the log says why containment is the walk */
+    warn_sys("unable to create a cgroup for the command under %s, killing leftovers by walking", base);
+    warned = true;
+  }
+  return k->dirfd >= 0;
+}
+
+int contain_join(const struct contain *k)
+{
+  if (k->dirfd < 0) return 0;
+  /* "0" is the writing process itself. */
+  if (!put(k->dirfd, "cgroup.procs", "0")) return -1;
+  /* Rooted at its own cgroup, the command cannot name any cgroup outside
+   * it, so not even a uid-0 target can move itself out. */
+  return unshare(CLONE_NEWCGROUP);
+}
+
+/* Without a cgroup: every orphan of the command is a child of this
+ * subreaper; kill them until none is left. Only processes that are this
+ * process's children are signalled (their pids cannot be reused before
+ * they are reaped). Bounded by time, not by rounds. */
+static unsigned walk(void)
+{
+  pid_t me = getpid(), seen[256];
+  unsigned nseen = 0, killed = 0;
+  long long deadline = now_ms() + CONTAIN_WALK_MS;
+
+  for (;;) {
+    DIR *d;
+    struct dirent *e;
+    pid_t r;
+    while ((r = waitpid(-1, 0, WNOHANG)) > 0)
+      ;
+    if (r < 0) return killed;          /* ECHILD: nothing is left */
+    if (now_ms() >= deadline) {
+      warn_x("processes left by the command could not all be killed");
+      return killed;
+    }
+    d = opendir("/proc");
+    if (d) {
+      while ((e = readdir(d))) {
+        char path[sizeof e->d_name + 16], buf[512], *p;
+        long pp;
+        char state;
+        int fd, n;
+        pid_t pid;
+        bool known = false;
+        if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        n = (int)read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n <= 0) continue;
+        buf[n] = 0;
+        /* the command name may hold anything; the fields after the last
+         * ')' are fixed */
+        p = strrchr(buf, ')');
+        if (!p || sscanf(p + 1, " %c %ld", &state, &pp) != 2 || pp != me || state == 'Z') continue;
+        pid = (pid_t)atol(e->d_name);
+        kill(pid, SIGKILL);
+        for (unsigned i = 0; i < nseen; i++)
+          if (seen[i] == pid) known = true;
+        if (!known) {
+          killed++;
+          if (nseen < sizeof seen / sizeof *seen) seen[nseen++] = pid;
+        }
+      }
+      closedir(d);
+    }
+    pause_ms(2);
+  }
+}
+
+unsigned contain_end(struct contain *k)
+{
+  char name[32];
+  int basefd;
+  unsigned n;
+
+  if (k->dirfd < 0) return walk();
+  n = kill_all(k->dirfd, true);
+  remove_subtree(k->dirfd, 0);
+  close(k->dirfd);
+  k->dirfd = -1;
+  name_for(name, sizeof name, getpid());
+  basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (basefd < 0 || unlinkat(basefd, name, AT_REMOVEDIR) < 0) warn_sys("unable to remove cgroup %s", name);
+  if (basefd >= 0) close(basefd);
+  /* Anything that escaped the cgroup before it existed cannot: the
+   * command joins before exec. A walk still reaps what is ours. */
+  return n + walk();
+}
+
+int contain_reap_dead(pid_t pid)
+{
+  char name[32];
+  int basefd, n;
+  if (!find_base()) return -1;
+  basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (basefd < 0) return -1;
+  name_for(name, sizeof name, pid);
+  n = kill_and_remove(basefd, name, false);
+  close(basefd);
+  return n;
+}

@@ -1,0 +1,57 @@
+/* Containment: every command runs in a cgroup of its own, so that when the
+ * request ends everything it started can be killed at once, however it
+ * forked, whichever session or process group it moved to.
+ *
+ * The cgroup is "ipcexec.PID" (PID: the supervising process) directly
+ * under the broker's own cgroup on the machine's cgroup2 mount (found in
+ * /proc/self/mountinfo and /proc/self/cgroup); under systemd that is the
+ * service's delegated subtree (Delegate=yes in the unit). No controller is
+ * enabled anywhere, so the cgroup v2 rule against processes in inner
+ * nodes never applies and the broker stays where it is. The command joins
+ * before exec; at the end, cgroup.kill kills all that is left, the
+ * supervisor waits (bounded) for cgroup.events to say "populated 0", and
+ * removes the cgroup.
+ *
+ * Where no cgroup2 is mounted or it cannot be written, the supervisor
+ * falls back to a walk: the supervisor is a subreaper, so every orphan of
+ * the command becomes its child, and it kills its children until none is
+ * left or CONTAIN_WALK_MS have passed. So does a kernel without
+ * cgroup.kill (before Linux 5.14), after the kill has failed. */
+#ifndef EXEC_CONTAIN_H
+#define EXEC_CONTAIN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* How long the end of a request may wait for what it killed to go. */
+#define CONTAIN_WAIT_MS 3000
+#define CONTAIN_WALK_MS 5000
+
+struct contain {
+  int dirfd;            /* the request's cgroup, -1 in fallback mode */
+};
+
+/* Creates the cgroup for a request supervised by this process. A stale
+ * cgroup of the same name (a supervisor with this pid that died) is
+ * killed and removed first. Returns false, with k in fallback mode, when
+ * there is no writable cgroup2. */
+bool contain_create(struct contain *k);
+
+/* In the child, before exec: moves the calling process into the cgroup,
+ * and into a cgroup namespace rooted there, which keeps even a uid-0
+ * target in where the cgroup2 mount has nsdelegate (without it, only
+ * file permissions do: root's files, so every other target). 0 on success
+ * (or in fallback mode), -1 with errno set. */
+int contain_join(const struct contain *k);
+
+/* At the end of the request: kills what is left and waits for it to go,
+ * reaping this process's children meanwhile; removes the cgroup. Returns
+ * how many processes were left to kill. */
+unsigned contain_end(struct contain *k);
+
+/* For a preforked broker's master: the cgroup that the dead process pid
+ * supervised, if any, is killed and removed. Returns the number killed,
+ * or -1 when there was no such cgroup. */
+int contain_reap_dead(pid_t pid);
+
+#endif

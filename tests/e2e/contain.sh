@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# Containment and supervision under faults, for both brokers (ipcserver +
+# ipcexec, and ipcexecd): what a command leaves behind in other sessions
+# ends with the request; the command's stderr cannot forge log lines;
+# every allowed request ends with exactly one end or fail line and a
+# status to the client, whatever is killed or starved on the way; a
+# refusal reaches the client even with its request unread.
+. "$E2E/lib.sh"
+. "$E2E/exec-lib.sh"
+need_root
+setup_users
+DO=$(prog ipcdo)
+CLIENT=$(prog ipcclient)
+SERVER=$(prog ipcserver)
+EXECD=$(prog ipcexecd)
+
+# A marker no other test uses, in the argv of everything the commands here
+# start, so that "nothing of it runs" can be checked by name.
+M=contain$$
+# chain.sh N DIR SLEEPER: N nested sessions, each waiting on the next; the
+# deepest one says so in DIR and becomes SLEEPER.
+cat >"$T_TMP/chain.sh" <<'EOF'
+n=$1
+if [ "$n" -gt 0 ]; then
+  setsid /bin/sh "$0" $((n - 1)) "$2" "$3" &
+  wait
+else
+  : >"$2/deep"
+  exec "$3" 300
+fi
+EOF
+cat >"$T_TMP/nocg.sh" <<'EOF'
+# Each cgroup2 mount made private first, so that unmounting it here cannot
+# propagate to the mount namespace we came from.
+for m in $(awk '/ - cgroup2 /{print $5}' /proc/self/mountinfo); do
+  mount --make-private "$m" && umount -l "$m" || exit 111
+done
+exec "$@"
+EOF
+cp /bin/sleep "$T_TMP/sleep-$M"
+chmod 755 "$T_TMP/chain.sh" "$T_TMP/sleep-$M"
+mkdir -m 1777 "$T_TMP/flags"
+
+rules '4242,65534.chain:allow="/bin/sh"
+4242,65534.tchain:allow="/bin/sh",IPCTIMEOUT="2"
+4242,65534.noerr:allow="/bin/sh",IPCERROUT="0"
+4242,65534.sh:allow="/bin/sh"
+4242,0.sh:deny'
+
+# Can a cgroup be created where the brokers started here will be? If not,
+# containment is the walk, and a dead worker's command cannot be found.
+CG=no
+cgmnt=$(awk '/ - cgroup2 /{print $5; exit}' /proc/self/mountinfo)
+cgown=$(sed -n 's/^0:://p' /proc/self/cgroup)
+if [ -n "$cgmnt" ] && mkdir "$cgmnt${cgown%/}/e2e-probe.$$" 2>/dev/null; then
+  rmdir "$cgmnt${cgown%/}/e2e-probe.$$"
+  CG=yes
+fi
+echo "# cgroup2 writable here: $CG"
+
+running() { pgrep -u 65534 -f -- "$M" | wc -l; }
+wait_gone() {
+  local i=0
+  while [ "$(running)" -gt 0 ] && [ $i -lt $(($1 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+  [ "$(running)" -eq 0 ]
+}
+wait_running() {
+  local i=0
+  while [ "$(running)" -lt "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  [ "$(running)" -ge "$1" ]
+}
+# ended REQ: the number of end and fail lines for request REQ.
+ended() { grep -a -c -E "^ipcexec: (end|fail) .* req=$1( |$)" "$T_LOG"; }
+# reqs_of CMD: the request ids of the ok lines for command CMD.
+reqs_of() { grep -a -E "^ipcexec: ok 4242\.4343,65534\.$1 " "$T_LOG" | sed 's/.* req=\([0-9.]*\) .*/\1/'; }
+# accounted NAME CMD: every allowed CMD request has exactly one end or fail.
+accounted() {
+  local r bad="" n=0
+  for r in $(reqs_of "$2"); do
+    n=$((n + 1))
+    [ "$(ended "$r")" -eq 1 ] || bad="$bad $r:$(ended "$r")"
+  done
+  [ $n -gt 0 ] && [ -z "$bad" ] && pass "$1: $n allowed, each with one end or fail line" \
+    || fail "$1: $n allowed, unaccounted:$bad"
+}
+chain_cmd() {
+  local f=$T_TMP/flags/$1
+  printf '/bin/sh %s 150 %s %s & i=0; while [ ! -e %s/deep ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done; %s' \
+    "$T_TMP/chain.sh" "$f" "$T_TMP/sleep-$M" "$f" "$2"
+}
+
+# start_broker NAME [FDLIMIT [nocgroup]]: nocgroup runs it in a mount
+# namespace without any cgroup2 mount, where containment falls back to
+# the walk. (Not --propagation private, which remounts /: in a chroot /
+# is no mount point.)
+start_broker() {
+  local pre=
+  T_LOG=$T_TMP/log.$1.${3:-cg}
+  S=$T_TMP/s.$1
+  [ "${3:-}" = nocgroup ] && pre="unshare -m --propagation unchanged sh $T_TMP/nocg.sh"
+  case $1 in
+    ipcserver) ( ulimit -n "${2:-1024}"; exec $pre "$SERVER" "$S" "$IPCEXEC" "$T_TMP/exec.cdb" ) 2>"$T_LOG" & ;;
+    ipcexecd) ( ulimit -n "${2:-1024}"; exec $pre "$EXECD" -c 4 "$S" "$T_TMP/exec.cdb" ) 2>"$T_LOG" & ;;
+  esac
+  BPID=$!
+  T_PIDS="$T_PIDS $BPID"
+  wait_for_socket "$S" || fail "$1 did not start"
+}
+stop_broker() {
+  kill -TERM "$BPID" 2>/dev/null
+  wait "$BPID" 2>/dev/null
+  rm -f "$S"
+}
+do_as() { as 4242 4343 env IPCEXECPATH="$S" "$DO" "$@"; }
+bg_do() { setpriv --reuid=4242 --regid=4343 --clear-groups -- env IPCEXECPATH="$S" "$DO" "$@" </dev/null; }
+
+for B in ipcserver ipcexecd; do
+  start_broker "$B"
+
+  # --- 2: leftovers in 150 nested sessions, after the command exited
+  mkdir -m 1777 "$T_TMP/flags/$B.1"
+  run do_as nobody chain -c "$(chain_cmd "$B.1" 'exit 0')" </dev/null
+  check "$B: the command's status comes back" 0 "$RC"
+  [ -e "$T_TMP/flags/$B.1/deep" ] && pass "$B: the chain was 150 deep" || fail "$B: the chain never got deep"
+  check "$B: nothing of the chain runs once ipcdo returns" 0 "$(running)"
+  wait_gone 5 || pkill -KILL -u 65534 -f -- "$M"
+  line=$(grep -a -E '^ipcexec: end 4242\.4343,65534\.chain ' "$T_LOG" | tail -1)
+  n=$(printf '%s' "$line" | sed -n 's/.* leftovers=\([0-9]*\).*/\1/p')
+  [ -n "$n" ] && [ "$n" -gt 0 ] && pass "$B: end line counts the leftovers ($n)" || fail "$B: end line: $line"
+
+  # --- 2: the same escapes no timeout
+  mkdir -m 1777 "$T_TMP/flags/$B.2"
+  run do_as nobody tchain -c "$(chain_cmd "$B.2" 'wait')" </dev/null
+  # SIGTERM, or SIGKILL after the grace period should the shell be caught
+  # between two children
+  case $RC in
+    143|137) pass "$B: IPCTIMEOUT: the command is killed ($RC)" ;;
+    *) fail "$B: IPCTIMEOUT: the command's status $RC" ;;
+  esac
+  check "$B: IPCTIMEOUT: nothing of the chain runs once ipcdo returns" 0 "$(running)"
+  wait_gone 5 || pkill -KILL -u 65534 -f -- "$M"
+  grep -a -q -E '^ipcexec: timeout 4242\.4343,65534\.tchain .* timeout_s=2' "$T_LOG" \
+    && pass "$B: timeout line" || fail "$B: no timeout line"
+  line=$(grep -a -E '^ipcexec: end 4242\.4343,65534\.tchain ' "$T_LOG" | tail -1)
+  n=$(printf '%s' "$line" | sed -n 's/.* leftovers=\([0-9]*\).*/\1/p')
+  [ -n "$n" ] && [ "$n" -gt 0 ] && pass "$B: IPCTIMEOUT: end line counts the leftovers ($n)" || fail "$B: end line: $line"
+
+  # --- 4: IPCERROUT="0": the command's stderr is logged escaped, never raw
+  run do_as -o nobody noerr -c 'printf "ipcexec: ok 0.0,0.passwd req=1 decision=allow caller_uid=0\n" >&2; echo out' </dev/null
+  check "$B: IPCERROUT=0: stdout to the client" "out" "$OUT"
+  wait_for 1 '^ipcexec: stderr req=[0-9.]+ text=ipcexec:\\x20ok\\x200\.0,0\.passwd\\x20req=1' "$T_LOG" \
+    && pass "$B: the command's stderr is an escaped stderr line" || fail "$B: stderr line: $(grep -a stderr "$T_LOG")"
+  grep -a -q '^ipcexec: ok 0\.0,0\.passwd' "$T_LOG" && fail "$B: a forged audit line reached the log" \
+    || pass "$B: no forged audit line in the log"
+  run do_as -o nobody noerr -c 'head -c 200000 /dev/zero | tr "\0" x >&2' </dev/null
+  wait_for 1 '^ipcexec: stderr req=[0-9.]+ dropped=[0-9]+$' "$T_LOG" \
+    && pass "$B: stderr past the bound is dropped and counted" || fail "$B: no dropped line"
+  long=$(grep -a -E '^ipcexec: stderr req=[0-9.]+ text=x' "$T_LOG" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')
+  [ "$long" -gt 0 ] && [ "$long" -le 600 ] && pass "$B: stderr lines are bounded ($long bytes)" || fail "$B: stderr line of $long bytes"
+
+  # --- 5: a refusal with most of the request unread still reaches the
+  # client as an orderly end of stream, never a reset: a request whose
+  # header is refused (300 kB of arguments) and the bytes behind it; and
+  # 'X' without descriptors.
+  for pre in "1:0,1:1,300000:" "X1:1,1:0,1:1,200000:"; do
+    run timeout 10 "$CLIENT" "$S" sh -c "{ printf '$pre'; head -c 300000 /dev/zero; } >&7 2>/dev/null; cat <&6; echo rc=\$?"
+    check "$B: refusal with ${pre%:}: unread: the client reads the end, not a reset" "rc=0" "$OUT$ERR"
+  done
+
+  for c in chain tchain noerr; do accounted "$B $c" "$c"; done
+  stop_broker
+done
+
+# --- 2: the same where no cgroup2 can be used: the walk, bounded by time
+for B in ipcserver ipcexecd; do
+  start_broker "$B" 1024 nocgroup
+  mkdir -m 1777 "$T_TMP/flags/$B.3"
+  run do_as nobody chain -c "$(chain_cmd "$B.3" 'exit 0')" </dev/null
+  check "$B without cgroup2: the command's status comes back" 0 "$RC"
+  [ -e "$T_TMP/flags/$B.3/deep" ] && pass "$B without cgroup2: the chain was 150 deep" || fail "$B without cgroup2: the chain never got deep"
+  check "$B without cgroup2: nothing of the chain runs once ipcdo returns" 0 "$(running)"
+  wait_gone 5 || pkill -KILL -u 65534 -f -- "$M"
+  line=$(grep -a -E '^ipcexec: end 4242\.4343,65534\.chain ' "$T_LOG" | tail -1)
+  n=$(printf '%s' "$line" | sed -n 's/.* leftovers=\([0-9]*\).*/\1/p')
+  [ -n "$n" ] && [ "$n" -gt 0 ] && pass "$B without cgroup2: end line counts the leftovers ($n)" || fail "$B without cgroup2: end line: $line"
+  stop_broker
+done
+
+# --- 2: what the command orphans is reaped as it dies, not at the end:
+# 300 short-lived orphans must not stay as zombies of the supervisor
+for B in ipcserver ipcexecd; do
+  start_broker "$B"
+  bg_do nobody sh -c "i=0; while [ \$i -lt 300 ]; do ( /bin/true & ); i=\$((i + 1)); done; exec $T_TMP/sleep-$M 20" \
+    >/dev/null 2>&1 &
+  cl=$!
+  wait_running 1 || fail "$B: the orphaning command started"
+  sleep 0.5
+  cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
+  sup=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
+  z=$(ps -eo stat=,ppid= | awk -v p="$sup" '$1 ~ /^Z/ && $2 == p' | wc -l)
+  check "$B: no zombie piles up under the supervisor" 0 "$z"
+  pkill -KILL -u 65534 -f -- "$M"
+  wait "$cl"
+  stop_broker
+done
+
+# --- 5: SIGKILL of the worker supervising a command
+start_broker ipcexecd
+bg_do nobody sh -c "exec $T_TMP/sleep-$M 30" >/dev/null 2>&1 &
+cl=$!
+wait_running 1 || fail "the command started"
+cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
+victim=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
+if [ $CG = yes ]; then
+  grep -q "^0::.*/ipcexec\.$victim\$" "/proc/$cmdpid/cgroup" && pass "the command runs in the cgroup of its request" \
+    || fail "the command's cgroup: $(cat "/proc/$cmdpid/cgroup")"
+fi
+kill -KILL "$victim"
+wait "$cl"
+check "worker killed: the client learns the broker failed" 111 "$?"
+if [ $CG = yes ]; then
+  wait_gone 5 && pass "worker killed: the command is killed with it" || fail "worker killed: the command runs on"
+  left=1
+else
+  left=unknown
+fi
+pkill -KILL -u 65534 -f -- "$M"
+wait_for 1 "^ipcexec: end 4242\.4343,65534\.sh req=$victim\.[0-9]+ pid=[0-9]+ status=lost duration_ms=[0-9.]+ leftovers=$left\$" "$T_LOG" \
+  && pass "worker killed: the master writes the end line" || fail "worker killed: end line: $(grep -a end "$T_LOG")"
+accounted "worker killed" "sh"
+
+# --- 5: SIGTERM with three requests in flight
+for i in 1 2 3; do
+  bg_do nobody sh -c "exec $T_TMP/sleep-$M 30$i" >"$T_TMP/term.$i" 2>&1 &
+  eval "cl$i=\$!"
+done
+wait_running 3 || fail "three commands started"
+kill -TERM "$BPID"
+wait "$BPID"
+check "SIGTERM: ipcexecd exits 0" 0 "$?"
+check "SIGTERM: no command runs on" 0 "$(running)"
+for i in 1 2 3; do
+  eval "wait \$cl$i"
+  check "SIGTERM: client $i gets the command's status (SIGTERM)" 143 "$?"
+done
+check "SIGTERM: three end lines" 3 "$(grep -a -c -E '^ipcexec: end 4242\.4343,65534\.sh .* status=signal:15 ' "$T_LOG")"
+accounted "SIGTERM" "sh"
+pkill -KILL -u 65534 -f -- "$M"
+
+# --- 5: SIGTERM to ipcexec, the supervisor under ipcserver
+start_broker ipcserver
+bg_do nobody sh -c "exec $T_TMP/sleep-$M 40" >/dev/null 2>&1 &
+cl=$!
+wait_running 1 || fail "the command started"
+sup=$(ps -o ppid= -p "$(pgrep -u 65534 -f -- "sleep-$M" | head -1)" | tr -d " ")
+kill -TERM "$sup"
+wait "$cl"
+check "SIGTERM to ipcexec: the client gets the command's status" 143 "$?"
+check "SIGTERM to ipcexec: no command runs on" 0 "$(running)"
+check "SIGTERM to ipcexec: the end line" 1 "$(grep -a -c -E '^ipcexec: end 4242\.4343,65534\.sh .* status=signal:15 ' "$T_LOG")"
+accounted "SIGTERM to ipcexec" "sh"
+pkill -KILL -u 65534 -f -- "$M"
+stop_broker
+
+# --- 5: SIGKILL of ipcexec, the supervisor under ipcserver: ipcserver
+# kills what it left in its cgroup
+if [ $CG = yes ]; then
+  start_broker ipcserver
+  bg_do nobody sh -c "exec $T_TMP/sleep-$M 50" >/dev/null 2>&1 &
+  cl=$!
+  wait_running 1 || fail "the command started"
+  sup=$(ps -o ppid= -p "$(pgrep -u 65534 -f -- "sleep-$M" | head -1)" | tr -d " ")
+  kill -KILL "$sup"
+  wait "$cl"
+  check "ipcexec killed: the client learns the broker failed" 111 "$?"
+  wait_gone 5 && pass "ipcexec killed: ipcserver kills its command" || fail "ipcexec killed: the command runs on"
+  wait_for 1 "^ipcserver: warning: lost $sup: killed by signal 9, 1 left in its cgroup killed\$" "$T_LOG" \
+    && pass "ipcexec killed: ipcserver says so" || fail "ipcexec killed: log: $(cat "$T_LOG")"
+  pkill -KILL -u 65534 -f -- "$M"
+  stop_broker
+fi
+
+# --- 5: out of descriptors after the decision, under both brokers
+for B in ipcserver:8 ipcexecd:10; do
+  start_broker "${B%:*}" "${B#*:}"
+  for mode in attached 0.70; do
+    opt=
+    [ $mode = 0.70 ] && opt=-o
+    run do_as $opt nobody sh -c 'echo ran' </dev/null
+    case $ERR in
+      *"without a status"*) fail "${B%:*} ulimit -n ${B#*:}, $mode: no status: $ERR" ;;
+      *) pass "${B%:*} ulimit -n ${B#*:}, $mode: the client is answered (rc $RC)" ;;
+    esac
+  done
+  accounted "${B%:*} ulimit -n ${B#*:}" "sh"
+  grep -a -q 'worker .* ended' "$T_LOG" && fail "${B%:*}: a worker died: $(grep -a worker "$T_LOG")" \
+    || pass "${B%:*} ulimit -n ${B#*:}: no worker died"
+  stop_broker
+done
+
+# --- 5: a passwd lookup that fails is not "unknown uid"
+start_broker ipcexecd 9
+run do_as nobody sh -c 'echo ran' </dev/null
+check "NSS failure: the request fails" 111 "$RC"
+grep -a -q -E '^ipcexec: deny 4242\.4343,65534\.sh .* reason=user\\x20lookup\\x20failed' "$T_LOG" \
+  && pass "NSS failure: reason=user lookup failed" || fail "NSS failure: $(grep -a deny "$T_LOG")"
+stop_broker
+start_broker ipcexecd
+run do_as 3999999 sh -c 'echo ran' </dev/null
+grep -a -q -E '^ipcexec: deny 4242\.4343,3999999\.sh .* reason=unknown\\x20uid' "$T_LOG" \
+  && pass "no such user: reason=unknown uid" || fail "unknown uid: $(grep -a deny "$T_LOG")"
+stop_broker
+
+t_done
