@@ -1,13 +1,13 @@
 #include "exec_client.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "attach_client.h"
 #include "buf.h"
+#include "pwfile.h"
 #include "config.h"
 #include "die.h"
 #include "relay.h"
@@ -17,24 +17,17 @@
 
 int client_exec_user(const char *user, uint32_t *uid, const char **why)
 {
-  struct passwd *pw;
+  struct pwfile_entry e;
 
   if (scan_id(user, uid)) return 0;
-  errno = 0;
-  pw = getpwnam(user);
-  if (pw) {
-    /* A passwd entry with uid -1 would mean "no change": never a target. */
-    if ((uint64_t)pw->pw_uid > SCAN_ID_MAX) {
+  switch (pwfile_byname(user, &e)) {
+    case 1:
+      *uid = e.uid;   /* scan_id refused uid -1, "no change": never a target */
+      return 0;
+    case 0:
       *why = "unknown user";
+      errno = 0;
       return -1;
-    }
-    *uid = (uint32_t)pw->pw_uid;
-    return 0;
-  }
-  if (errno == 0 || errno == ENOENT || errno == ESRCH || errno == EBADF || errno == EPERM) {
-    *why = "unknown user";
-    errno = 0;
-    return -1;
   }
   *why = "unable to look up user";
   return -1;

@@ -15,8 +15,9 @@ enum client_exec_mode {
 };
 
 /* Resolves a user for ipcdo: canonical decimal is a uid as it stands,
- * anything else a name for getpwnam. 0, or -1 with *why:
- * "unknown user" (exit 100) or a lookup failure with errno set (111). */
+ * anything else a user name, looked up in /etc/passwd, then with getent
+ * (pwfile.h). 0, or -1 with *why: "unknown user" (exit 100) or a lookup
+ * failure with errno set (111). */
 int client_exec_user(const char *user, uint32_t *uid, const char **why);
 
 /* 0.70 mode: sends the request to run argv as uid, then relays stdin to
