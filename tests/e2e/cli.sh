@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The command line as sudo and doas users meet it: ipcdo and ipcrun
+# options and messages, the caller's terminal and locale in the command's
+# environment, the rules compilers' checks and the checkers' -e.
+. "$E2E/lib.sh"
+. "$E2E/exec-lib.sh"
+need_root
+setup_users
+DO=$(prog ipcdo)
+RUN=$(prog ipcrun)
+SERVER=$(prog ipcserver)
+SH=$(getent passwd ipctest | cut -d: -f7)
+[ -n "$SH" ] || SH=/bin/sh
+
+rules "4242,65534.id:allow=\"/usr/bin/id\"
+4242,65534.env:allow=\"/usr/bin/env\"
+4242,4242.$SH:allow
+4242,0.id:allow=\"/usr/bin/id\""
+S=$T_TMP/s
+"$SERVER" "$S" "$IPCEXEC" "$T_TMP/exec.cdb" 2>"$T_TMP/log" &
+T_PIDS="$T_PIDS $!"
+wait_for_socket "$S" || fail "broker did not start"
+
+do_as() { as 4242 4343 env IPCEXECPATH="$S" "$DO" "$@" </dev/null; }
+run_as() { as 4242 4343 env IPCEXECPATH="$S" "$RUN" "$@" </dev/null; }
+
+DO_USAGE='ipcdo: usage: ipcdo [ -hnos ] [ -u user | user ] prog [ arg ... ]'
+RUN_USAGE='ipcrun: usage: ipcrun [ -hnos ] prog [ arg ... ]'
+
+# --- ipcdo and ipcrun options ---
+for h in -h --help; do
+  run "$DO" "$h"
+  check "ipcdo $h: exit 0" 0 "$RC"
+  check "ipcdo $h: nothing on stderr" "" "$ERR"
+  check "ipcdo $h: the usage line first" "usage: ipcdo [ -hnos ] [ -u user | user ] prog [ arg ... ]" "$(echo "$OUT" | head -1)"
+  for o in '-u user' '-s ' '-o ' '-n ' '-h, --help' '-V, --version'; do
+    has "$OUT" "  $o" && pass "ipcdo $h lists $o" || fail "ipcdo $h does not list $o"
+  done
+  run "$RUN" "$h"
+  check "ipcrun $h: exit 0" "0 " "$RC $ERR"
+  check "ipcrun $h: the usage line first" "usage: ipcrun [ -hnos ] prog [ arg ... ]" "$(echo "$OUT" | head -1)"
+  for o in '-s ' '-o ' '-n ' '-h, --help' '-V, --version'; do
+    has "$OUT" "  $o" && pass "ipcrun $h lists $o" || fail "ipcrun $h does not list $o"
+  done
+done
+for v in -V --version "-n -V" "-o --version"; do
+  # shellcheck disable=SC2086  # two options on purpose
+  run "$DO" $v
+  check "ipcdo $v prints the version" "0 ipcdo 0.90.0" "$RC $OUT"
+  # shellcheck disable=SC2086
+  run "$RUN" $v
+  check "ipcrun $v prints the version" "0 ipcrun 0.90.0" "$RC $OUT"
+done
+
+# Messages name the program, never the path it was run by; getopt's own
+# "invalid option" never shows.
+for bad in -x --bogus -- "-u"; do
+  run "$DO" "$bad"
+  check "ipcdo $bad: usage, exit 100" "100 $DO_USAGE" "$RC $ERR"
+done
+run "$DO"
+check "ipcdo without operands: usage" "100 $DO_USAGE" "$RC $ERR"
+run "$DO" nobody
+check "ipcdo user without prog: usage" "100 $DO_USAGE" "$RC $ERR"
+run "$DO" -u nobody
+check "ipcdo -u user without prog: usage" "100 $DO_USAGE" "$RC $ERR"
+run "$DO" -u "" id
+check "ipcdo -u '': usage" "100 $DO_USAGE" "$RC $ERR"
+run "$RUN" -x
+check "ipcrun -x: usage, exit 100" "100 $RUN_USAGE" "$RC $ERR"
+run "$RUN" -u nobody id
+check "ipcrun has no -u: usage" "100 $RUN_USAGE" "$RC $ERR"
+run "$RUN"
+check "ipcrun without prog: usage" "100 $RUN_USAGE" "$RC $ERR"
+run env IPCEXECPATH="$T_TMP/none" "$DO" -u nosuchuser-ipc id
+check "ipcdo -u unknown name" "100 ipcdo: fatal: unknown user: nosuchuser-ipc" "$RC $ERR"
+
+run do_as -u nobody id -u
+check "ipcdo -u nobody id" "0 65534" "$RC $OUT"
+run do_as nobody id -u
+check "ipcdo nobody id (the 0.70 form)" "0 65534" "$RC $OUT"
+run do_as -u 65534 id -u
+check "ipcdo -u 65534 id" "0 65534" "$RC $OUT"
+run do_as -n -u nobody id -u
+check "ipcdo -n: a no-op" "0 65534" "$RC $OUT"
+run do_as -n nobody id -u
+check "ipcdo -n with the positional user" "0 65534" "$RC $OUT"
+run do_as -o -u nobody id -u
+check "ipcdo -o -u nobody id" "0 65534" "$RC $OUT"
+run run_as -n id -u
+check "ipcrun -n id" "0 0" "$RC $OUT"
+
+# -s: the target's shell from passwd, allowed by a rule like any command.
+run do_as -s -u ipctest -- -c 'echo "shell $0 $(id -u)"'
+check "ipcdo -s -u ipctest runs ipctest's login shell" "0 shell $SH 4242" "$RC $OUT"
+run do_as -s ipctest -c 'echo positional'
+check "ipcdo -s with the positional user" "0 positional" "$RC $OUT"
+run do_as -s -u nobody
+check "ipcdo -s: a shell no rule allows is denied" "100 ipcdo: fatal: request denied" "$RC $ERR"
+grep -q "cmd=/usr/sbin/nologin\|/usr/sbin/nologin" "$T_TMP/log" && pass "the broker saw the shell's path" ||
+  fail "the broker's log does not show the shell's path"
+run do_as -s -u 54321
+check "ipcdo -s for a uid without passwd entry" "100 ipcdo: fatal: unknown user: 54321: no login shell to run" "$RC $ERR"
+run run_as -s -- -c 'echo root shell'
+check "ipcrun -s: root's shell, denied without a rule" "100 ipcrun: fatal: request denied" "$RC $ERR"
+
+t_done
