@@ -14,10 +14,12 @@ SH=$(getent passwd ipctest | cut -d: -f7)
 
 rules "4242,65534.id:allow=\"/usr/bin/id\"
 4242,65534.env:allow=\"/usr/bin/env\"
+4242,65534.noenv:allow=\"/usr/bin/env\",IPCCLIENTENV=\"0\"
+4242,65534.keepenv:allow=\"/usr/bin/env\",IPCKEEPENV=\"TERM\",IPCCLIENTENV=\"0\"
 4242,4242.$SH:allow
 4242,0.id:allow=\"/usr/bin/id\""
 S=$T_TMP/s
-"$SERVER" "$S" "$IPCEXEC" "$T_TMP/exec.cdb" 2>"$T_TMP/log" &
+env TERM=server-term "$SERVER" "$S" "$IPCEXEC" "$T_TMP/exec.cdb" 2>"$T_TMP/log" &
 T_PIDS="$T_PIDS $!"
 wait_for_socket "$S" || fail "broker did not start"
 
@@ -103,5 +105,45 @@ run do_as -s -u 54321
 check "ipcdo -s for a uid without passwd entry" "100 ipcdo: fatal: unknown user: 54321: no login shell to run" "$RC $ERR"
 run run_as -s -- -c 'echo root shell'
 check "ipcrun -s: root's shell, denied without a rule" "100 ipcrun: fatal: request denied" "$RC $ERR"
+
+# --- the caller's terminal and locale, by default, checked ---
+# envof VAR=VALUE... -- CMD: ipcdo nobody CMD with only those variables in
+# the caller's environment; OUT is the command's, sorted, less the
+# broker-set ones.
+envof() {
+  local vars=()
+  while [ "$1" != -- ]; do vars+=("$1"); shift; done
+  shift
+  run env -i "${vars[@]}" IPCEXECPATH="$S" setpriv --reuid=4242 --regid=4343 --clear-groups \
+    "$DO" nobody "$@" </dev/null
+  OUT=$(echo "$OUT" | grep -E '^(TERM|COLORTERM|LANG|LANGUAGE|LC_[A-Za-z_]*|FOO)=' | sort)
+}
+envof TERM=xterm-256color COLORTERM=truecolor LANG=en_US.UTF-8 LANGUAGE=de_DE:fr:en \
+  LC_ALL=C LC_MESSAGES=de_DE.utf8@euro LC_TIME=POSIX FOO=bar -- env
+check "TERM, COLORTERM, LANG, LANGUAGE, LC_* by default, nothing else" "COLORTERM=truecolor
+LANG=en_US.UTF-8
+LANGUAGE=de_DE:fr:en
+LC_ALL=C
+LC_MESSAGES=de_DE.utf8@euro
+LC_TIME=POSIX
+TERM=xterm-256color" "$OUT"
+check "the command's status with the default environment" 0 "$RC"
+long=$(printf 'x%.0s' $(seq 128))
+envof TERM="$long" -- env
+check "a TERM of 128 bytes passes" "TERM=$long" "$OUT"
+for hostile in "TERM=x$long" 'TERM=../../../tmp/evil' 'TERM=/tmp/evil' 'TERM=xterm%n' 'TERM=xterm 256' \
+  'TERM=' 'TERM=xterm\x' "TERM=$(printf 'xt\033]0;x')" 'TERM=xtermé' "TERM=$(printf 'x\303\251')" \
+  'COLORTERM=a/b' 'COLORTERM=%s%s' 'LANG=/tmp/evil' 'LANG=../evil' 'LANG=C.UTF-8%s' 'LANG=en_US.UTF-8 x' \
+  'LANG=.UTF-8' 'LANG=en.' 'LANG=en_US:fr' 'LANG=-en' 'LC_ALL=../../x' 'LC_CTYPE=C/x' 'LC_TIME=en@' \
+  "LC_ALL=e$long" 'LANGUAGE=de:/tmp/x' 'LANGUAGE=de::fr' 'LANGUAGE=de:' 'LC_foo=C' 'LC_=C'; do
+  envof "$hostile" -- env
+  check "hostile ${hostile%%=*} dropped: $(printf '%q' "${hostile#*=}" | cut -c1-40)" "0 " "$RC $OUT"
+done
+envof TERM=xterm LANG=C.UTF-8 -- noenv
+check "IPCCLIENTENV=\"0\": none of the caller's variables" "0 " "$RC $OUT"
+envof TERM=xterm LANG=C.UTF-8 -- keepenv
+check "IPCCLIENTENV=\"0\" with IPCKEEPENV=\"TERM\": the broker's TERM only" "0 TERM=server-term" "$RC $OUT"
+run env -i TERM=xterm IPCEXECPATH="$S" setpriv --reuid=4242 --regid=4343 --clear-groups "$DO" -o nobody env </dev/null
+check "-o (0.70 requests) carries no client environment" "" "$(echo "$OUT" | grep '^TERM=')"
 
 t_done
