@@ -146,4 +146,92 @@ check "IPCCLIENTENV=\"0\" with IPCKEEPENV=\"TERM\": the broker's TERM only" "0 T
 run env -i TERM=xterm IPCEXECPATH="$S" setpriv --reuid=4242 --regid=4343 --clear-groups "$DO" -o nobody env </dev/null
 check "-o (0.70 requests) carries no client environment" "" "$(echo "$OUT" | grep '^TERM=')"
 
+# --- ipcexecrules: knob values checked with the broker's code -----------
+C=$T_TMP/c
+mkdir -p "$C"
+printf '1.2,0.ok:allow="/bin/true"\n' | "$IPCEXECRULES" "$C/r.cdb" "$C/r.tmp" || fail "the first cdb did not compile"
+old=$(cdb -l -m "$C/r.cdb")
+for bad in 'IPCCAPS="cap_nosuch"' 'IPCCAPS="cap_chown,"' 'IPCSECCOMP="loose"' 'IPCUMASK="999"' \
+  'IPCTIMEOUT="-1"' 'IPCTIMEOUT="604801"' 'IPCUID="root"' 'IPCGID="4294967295"' 'IPCKEEPENV="A-B"' \
+  'IPCERROUT="yes"' 'IPCCLIENTENV="2"' 'IPCCLIENTENV=""' 'IPCARGS="a\"'; do
+  knob=${bad%%=*}
+  line="4242,0.x:allow=\"/bin/true\",$bad"
+  run_in "# a comment
+4242,0.y:allow=\"/bin/true\"
+$line
+" "$IPCEXECRULES" "$C/r.cdb" "$C/r.tmp"
+  check "ipcexecrules refuses $bad: line number, reason, the 0.70 line" "100 ipcexecrules: warning: line 3: invalid $knob
+ipcexecrules: fatal: unable to parse this line: $line" "$RC $ERR"
+done
+check "the old cdb is untouched after each refusal" "$old" "$(cdb -l -m "$C/r.cdb")"
+check "no tmp file is left" "" "$(ls "$C/r.tmp" 2>/dev/null)"
+run_in '4242,0.x:deny,IPCCAPS="cap_nosuch"
+' "$IPCEXECRULES" "$C/r.cdb" "$C/r.tmp"
+check "a deny rule applies no knob: compiles as in 0.70" "0 " "$RC $ERR"
+run_in '4242,0.x:allow="/bin/true",IPCCAPS="cap_chown,CAP_KILL",IPCSECCOMP="strict",IPCUMASK="077",IPCTIMEOUT="604800",IPCUID="0",IPCGID="0",IPCKEEPENV="A,B_1",IPCERROUT="0",IPCCLIENTENV="0",IPCARGS="a *",OTHER="anything"
+' "$IPCEXECRULES" "$C/r.cdb" "$C/r.tmp"
+check "valid values of every knob compile silently" "0 " "$RC $ERR"
+run_in '1:allow,IPCCAPS="cap_nosuch"
+' "$(prog ipcrules)" "$C/c.cdb" "$C/c.tmp"
+check "ipcrules: connection rules have no knobs to check" "0 " "$RC $ERR"
+
+# --- ipcexecrules warnings: legal but dangerous, exit 0 ------------------
+mkdir -p "$C/open" "$C/safe" "$C/mine"
+chmod 777 "$C/open"
+chmod 755 "$C/safe"
+chown 4242 "$C/mine"
+for f in open/prog safe/prog safe/wprog safe/uprog mine/prog safe/perl5.36 safe/vim; do
+  printf '#!/bin/sh\n' >"$C/$f"
+  chmod 755 "$C/$f"
+done
+chmod 777 "$C/safe/wprog"
+chown 4242 "$C/safe/uprog"
+ln -sf "$C/open/prog" "$C/safe/link"
+BASH_AT=
+for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+  if [ -x "$d/bash" ]; then BASH_AT=$d/bash; break; fi
+done
+W='ipcexecrules: warning: line'
+run_in "4242,0.a:allow=\"bin/true\"
+4242,0.b:allow=\"$C/open/prog\"
+4242,0.c:allow=\"$C/safe/wprog\"
+4242,0.d:allow=\"$C/safe/uprog\"
+4242,0.e:allow=\"$C/mine/prog\"
+4242,0.f:allow=\"$C/safe/link\"
+4242,0.g:allow=\"$C/safe/perl5.36\"
+4242,0.bash:allow
+4242,0.h:allow=\"/bin/true\",IPCCAPS=\"all\"
+4242,0.i:allow=\"/bin/true\",IPCSECCOMP=\"none\"
+4242,0.j:allow=\"$C/safe/vim\",IPCARGS=\"/etc/motd\"
+4242,0.k:allow=\"$C/safe/prog\"
+4242,0.l:deny,IPCCAPS=\"all\"
+" "$IPCEXECRULES" "$C/r.cdb" "$C/r.tmp"
+check "warnings, one line each" "0 $W 1: allow=\"bin/true\" is not an absolute path: the broker denies every request of this rule
+$W 2: the program $C/open/prog lies in $C/open, which is writable by its group or others
+$W 3: the program $C/safe/wprog is writable by its group or others
+$W 4: the program $C/safe/uprog is owned by a user other than root
+$W 5: the program $C/mine/prog lies in $C/mine, which is owned by a user other than root
+$W 6: the program $C/open/prog lies in $C/open, which is writable by its group or others
+$W 7: $C/safe/perl5.36 starts other programs and IPCARGS does not pin its arguments: the rule allows any command
+$W 8: $BASH_AT starts other programs and IPCARGS does not pin its arguments: the rule allows any command
+$W 9: IPCCAPS=\"all\" keeps every capability: the command can do what root can
+$W 10: IPCSECCOMP=\"none\" turns the system call filter off" "$RC $ERR"
+check "a rules file with warnings compiles" "4242,0.k" "$(cdb -l -m "$C/r.cdb" | grep -o '^4242,0.k')"
+cp "$C/r.cdb" "$C/warned.cdb"
+run_in "4242,0.a:allow=\"bin/true\"
+4242,0.h:allow=\"/bin/true\",IPCCAPS=\"all\"
+" "$IPCEXECRULES" -q "$C/r.cdb" "$C/r.tmp"
+check "-q silences the warnings" "0 " "$RC $ERR"
+run_in '4242,0.x:allow,IPCCAPS="nosuch"
+' "$IPCEXECRULES" -q "$C/r.cdb" "$C/r.tmp"
+check "-q does not silence a parse error's reason" "100 ipcexecrules: warning: line 1: invalid IPCCAPS
+ipcexecrules: fatal: unable to parse this line: 4242,0.x:allow,IPCCAPS=\"nosuch\"" "$RC $ERR"
+run_in '1:allow
+' "$(prog ipcrules)" -q "$C/c.cdb" "$C/c.tmp"
+check "ipcrules -q rules.cdb rules.tmp" "0 " "$RC $ERR"
+run "$IPCEXECRULES" -x "$C/r.cdb" "$C/r.tmp" </dev/null
+check "ipcexecrules -x: usage" "100 ipcexecrules: usage: ipcexecrules [ -q ] rules.cdb rules.tmp" "$RC $ERR"
+run "$IPCEXECRULES" -q "$C/r.cdb" </dev/null
+check "ipcexecrules -q with one operand: usage" "100 ipcexecrules: usage: ipcexecrules [ -q ] rules.cdb rules.tmp" "$RC $ERR"
+
 t_done
