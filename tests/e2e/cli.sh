@@ -234,4 +234,48 @@ check "ipcexecrules -x: usage" "100 ipcexecrules: usage: ipcexecrules [ -q ] rul
 run "$IPCEXECRULES" -q "$C/r.cdb" </dev/null
 check "ipcexecrules -q with one operand: usage" "100 ipcexecrules: usage: ipcexecrules [ -q ] rules.cdb rules.tmp" "$RC $ERR"
 
+# --- the checkers' -e: the exit status is the decision -------------------
+ECHECK=$(prog ipcexecrulescheck)
+CHECK=$(prog ipcrulescheck)
+printf '%s\n' '4242,0.ok:allow="/bin/true"' '4242,0.no:deny' '4242,0.pinned:allow="/bin/echo",IPCARGS="a"' \
+  '4242,54321.ok:allow="/bin/true"' | "$IPCEXECRULES" -q "$C/chk.cdb" "$C/chk.tmp" || fail "check rules did not compile"
+# echk UID CMD ARGS...: the exec checker for caller 4242.4343.
+echk() {
+  local uid=$1 cmd=$2
+  shift 2
+  run env IPCREMOTEEUID=4242 IPCREMOTEEGID=4343 IPCUID="$uid" IPCCOMMAND="$cmd" "$ECHECK" "$@"
+}
+for c in "0 ok 0" "0 no 1" "0 other 1" "0 pinned 0 a" "0 pinned 1 b" "0 pinned 1 -x" "54321 ok 111"; do
+  # shellcheck disable=SC2086  # the fields on purpose
+  set -- $c
+  uid=$1 cmd=$2 want=$3
+  shift 3
+  echk "$uid" "$cmd" "$C/chk.cdb" "$@"
+  plain="$RC $OUT"
+  echk "$uid" "$cmd" -e "$C/chk.cdb" "$@"
+  check "ipcexecrulescheck -e: $cmd $* as $uid: exit $want" "$want" "$RC"
+  check "ipcexecrulescheck -e: $cmd $* as $uid: the 0.70 output, exit 0 without -e" "0 $OUT" "$plain"
+done
+echk 0 ok -e "$C/none.cdb"
+check "ipcexecrulescheck -e: an unreadable cdb is 111" 111 "$RC"
+echk 0 ok -x "$C/chk.cdb"
+check "ipcexecrulescheck -x: usage" "100 ipcexecrulescheck: usage: ipcexecrulescheck [ -e ] rules.cdb [ arg ... ]" "$RC $ERR"
+echk 0 ok -e -V
+check "ipcexecrulescheck -e -V: the version" "0 ipcexecrulescheck 0.90.0" "$RC $OUT"
+printf '%s\n' '1000:deny' '1001:allow,A="b"' | "$(prog ipcrules)" "$C/conn.cdb" "$C/conn.tmp" || fail "conn rules did not compile"
+for c in "1000 1" "1001 0" "1002 0"; do
+  set -- $c
+  run env IPCREMOTEEUID="$1" "$CHECK" "$C/conn.cdb"
+  plain="$RC $OUT"
+  run env IPCREMOTEEUID="$1" "$CHECK" -e "$C/conn.cdb"
+  check "ipcrulescheck -e: uid $1: exit $2" "$2" "$RC"
+  check "ipcrulescheck -e: uid $1: the 0.70 output, exit 0 without -e" "0 $OUT" "$plain"
+done
+run "$CHECK" -e "$C/none.cdb"
+check "ipcrulescheck -e: an unreadable cdb is 111" 111 "$RC"
+run "$CHECK" -x "$C/conn.cdb"
+check "ipcrulescheck -x: usage" "100 ipcrulescheck: usage: ipcrulescheck [ -e ] rules.cdb" "$RC $ERR"
+run "$CHECK" -e "$C/conn.cdb" extra
+check "ipcrulescheck -e with two operands: usage" "100 ipcrulescheck: usage: ipcrulescheck [ -e ] rules.cdb" "$RC $ERR"
+
 t_done

@@ -52,12 +52,12 @@ for args in "" "r.cdb" "r.cdb r.tmp extra" "'' r.tmp" "r.cdb ''"; do
 done
 for args in "" "a b" "''"; do
   eval "run $CHECK $args"
-  check "ipcrulescheck usage [$args]" "100 ipcrulescheck: usage: ipcrulescheck rules.cdb" "$RC $ERR"
+  check "ipcrulescheck usage [$args]" "100 ipcrulescheck: usage: ipcrulescheck [ -e ] rules.cdb" "$RC $ERR"
 done
 # ipcexecrulescheck takes the request's arguments after the cdb.
 for args in "" "''" "'' a"; do
   eval "IPCCOMMAND=ls run $ECHECK $args"
-  check "ipcexecrulescheck usage [$args]" "100 ipcexecrulescheck: usage: ipcexecrulescheck rules.cdb [arg ...]" "$RC $ERR"
+  check "ipcexecrulescheck usage [$args]" "100 ipcexecrulescheck: usage: ipcexecrulescheck [ -e ] rules.cdb [ arg ... ]" "$RC $ERR"
 done
 
 # --- parse errors: exit 100, the line quoted, the old cdb kept -----------
