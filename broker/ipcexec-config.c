@@ -138,6 +138,12 @@ static void make_run(struct buf *b, const char *dir, const char *bindir, const c
     "# name needs it. Who may run what is the rules' business: edit\n"
     "# ./rules/data, then run make in ./rules; no restart is needed.\n"
     "#\n"
+    "# -C 5: any local user may connect, and without a per-uid limit one user\n"
+    "# who opens connections and sends nothing holds every one of ipcserver's\n"
+    "# 40 slots (-c) until the request deadline, so nobody else is served.\n"
+    "# Five at once per client uid is plenty for people; raise it for an\n"
+    "# account (a batch job) that runs more delegated commands at once.\n"
+    "#\n"
     "# ./env holds one variable per file, read here so that no envdir program\n"
     "# is needed: the value is the file's first line without trailing blanks,\n"
     "# and an empty file removes the variable from the environment.\n"
@@ -168,7 +174,7 @@ static void make_run(struct buf *b, const char *dir, const char *bindir, const c
     "done\n"
     "exec env \"$@\" ");
   cat_quoted(b, bindir, "/ipcserver");
-  cat(b, " -v ");
+  cat(b, " -v -C 5 ");
   cat_quoted(b, dir, "/s");
   cat(b, " \\\n  ");
   cat_quoted(b, sbindir, "/ipcexec");

@@ -3,6 +3,7 @@
  * ipcserver + ipcexec (exec_handle), without a fork and an exec of ipcexec
  * for every request: workers accept and handle requests in turn, and only
  * the delegated command is forked. */
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -11,6 +12,7 @@
 #include "decide.h"
 #include "die.h"
 #include "ipchandle.h"
+#include "peer_cred.h"
 #include "request.h"
 #include "run.h"
 #include "scan.h"
@@ -46,10 +48,26 @@ static int handle(void *p, int fd, const struct ipchandle_conn *conn)
     warn_x("refusing a request without peer ids (-P)");
     return 111;
   }
+  /* The caller's groups for %GID rules, straight from the kernel. */
+  uint32_t *groups;
+  size_t ngroups;
+  int code;
+  if (peer_groups_get(fd, conn->egid, &groups, &ngroups) < 0) {
+    if (errno != ENOPROTOOPT || !(groups = malloc(sizeof *groups))) {
+      warn_sys("dropping connection, unable to get the peer's groups");
+      return 111;
+    }
+    groups[0] = conn->egid;   /* before Linux 4.13: the egid alone */
+    ngroups = 1;
+  }
+  caller.groups = groups;
+  caller.ngroups = ngroups;
   audit_set_request((uint64_t)getpid(), ++x->seq);
   exec_track = &x->tracks[conn->slot];
   exec_track->seq = x->seq;
-  return exec_handle(fd, &caller, x->rules, x->timeout_ms);
+  code = exec_handle(fd, &caller, x->rules, x->timeout_ms);
+  free(groups);
+  return code;
 }
 
 int main(int argc, char **argv)

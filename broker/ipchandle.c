@@ -1,17 +1,15 @@
 #include "ipchandle.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <stdatomic.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-
-#include <fcntl.h>
 
 #include "die.h"
 #include "fd.h"
@@ -27,16 +25,27 @@ extern char **environ;
 /* Each worker is a process: more than this is a configuration mistake. */
 #define IPCHANDLE_MAX_WORKERS 1000
 
+/* What the workers share, in one anonymous shared mapping made before
+ * they are forked: nothing outside the server's processes can reach it. */
+struct shared {
+  /* Serialises accept: one worker waits in accept, the others for this.
+   * Robust, so that a worker killed while holding it (it holds it for as
+   * long as it waits in accept) hands it on instead of stopping every
+   * other worker. It replaced the -f lock file, which a local user could
+   * create and hold first, or plant as a symlink for root to follow. */
+  pthread_mutex_t accept_lock;
+  /* -C: each worker's current client euid, so that one user cannot hold
+   * every worker; c.limit entries follow. */
+  _Atomic int64_t busy[];
+};
+
 struct ipchandle {
   struct server_config c;
-  /* -C: each worker's current client euid, in memory shared by all the
-   * workers, so that one user cannot hold every worker. */
-  _Atomic int64_t *busy;
+  struct shared *shared;
+  _Atomic int64_t *busy;        /* shared->busy with -C, else NULL */
   unsigned slot;                /* this worker's index, in a worker */
-  const char *lockfile;
   const char *localpath;
   int lfd;
-  int lockfd;
   ipchandle_death_fn on_death;
 };
 
@@ -59,12 +68,12 @@ struct ipchandle *ipchandle_parse(int argc, char **argv, const char *usage,
   int opt;
 
   server_config_init(&h.c);
-  h.lockfd = -1;
   opterr = 0;
   /* ipcserver's options, with -c bounded by the number of workers we
-   * fork, plus -f lockfile. */
+   * fork, plus -f lockfile, accepted for compatibility and ignored: the
+   * workers serialise accept with a lock in memory they share. */
   while ((opt = getopt(argc, argv, "+" SERVER_OPTIONS "f:")) != -1) {
-    if (opt == 'f') h.lockfile = optarg;
+    if (opt == 'f') continue;
     else if (opt == 'c') h.c.limit = number(usage, optarg, 1, IPCHANDLE_MAX_WORKERS);
     else if (!server_option(&h.c, opt, optarg, usage)) die_usage(usage);
   }
@@ -164,6 +173,8 @@ static void serve_one(struct ipchandle *h, int fd, const char *remote, ipchandle
   struct rules_who who;
   struct rules_match m;
   struct peer_cred pc;
+  uint32_t *groups = 0;
+  char *grouptext = 0;
   long me = (long)getpid();
   bool verbose = c->verbosity >= SERVER_VERBOSE, errors = c->verbosity >= SERVER_ERRORS;
   int code;
@@ -209,6 +220,15 @@ static void serve_one(struct ipchandle *h, int fd, const char *remote, ipchandle
   if (conn.has_ids && (!env_num(&e, "IPCREMOTEEUID", pc.uid) || !env_num(&e, "IPCREMOTEEGID", pc.gid)
       || !env_num(&e, "IPCREMOTEPID", (uint64_t)pc.pid)))
     goto nomem;
+  if (conn.has_ids) {
+    /* The groups for %GID rules, from the kernel, as ipcserver gives them. */
+    if (!server_peer_groups(fd, pc.gid, &groups, &who.ngroups, &grouptext)) {
+      if (errors) warn_sys("dropping connection, unable to get the peer's groups");
+      goto out;
+    }
+    who.groups = groups;
+    if (!env_add(&e, "IPCREMOTEGROUPS", grouptext)) goto nomem;
+  }
   switch (server_conn_rules(c, &who, &m)) {
     case SERVER_RULES_ERROR:
       goto out;
@@ -235,6 +255,20 @@ nomem:
 out:
   env_leave(&e);
   rules_match_free(&m);
+  free(groups);
+  free(grouptext);
+}
+
+static void accept_lock(struct ipchandle *h)
+{
+  int r = pthread_mutex_lock(&h->shared->accept_lock);
+  /* The holder died (SIGKILL, say) waiting in accept: there is no state
+   * the lock protects beyond the wait itself, so it is simply taken on. */
+  if (r == EOWNERDEAD) r = pthread_mutex_consistent(&h->shared->accept_lock);
+  if (r) {
+    errno = r;
+    die_sys(EXIT_TEMP, "unable to take the accept lock");
+  }
 }
 
 static void worker(struct ipchandle *h, ipchandle_fn fn, void *ctx)
@@ -254,9 +288,9 @@ static void worker(struct ipchandle *h, ipchandle_fn fn, void *ctx)
   fd_nonblock(h->lfd, 0);
   for (;;) {
     int fd;
-    if (h->lockfd >= 0 && flock(h->lockfd, LOCK_EX) < 0) die_sys(EXIT_TEMP, "unable to lock %s", h->lockfile);
+    accept_lock(h);
     fd = peer_unix_accept(h->lfd, remote);
-    if (h->lockfd >= 0) flock(h->lockfd, LOCK_UN);
+    pthread_mutex_unlock(&h->shared->accept_lock);
     if (fd < 0) {
       if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED) continue;
       warn_sys("unable to accept");
@@ -294,15 +328,25 @@ int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx)
   unsigned n = h->c.limit, alive = 0;
 
   h->lfd = server_listen(&h->c, &h->localpath);
-  if (h->lockfile) {
-    h->lockfd = open(h->lockfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (h->lockfd < 0) die_sys(EXIT_TEMP, "unable to open %s", h->lockfile);
-  }
   workers = calloc(n, sizeof *workers);
   if (!workers) die_nomem();
+  h->shared = mmap(0, sizeof *h->shared + n * sizeof *h->shared->busy,
+      PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (h->shared == MAP_FAILED) die_sys(EXIT_TEMP, "unable to map the workers' shared memory");
+  {
+    pthread_mutexattr_t a;
+    int r = pthread_mutexattr_init(&a);
+    if (!r) r = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+    if (!r) r = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    if (!r) r = pthread_mutex_init(&h->shared->accept_lock, &a);
+    if (r) {
+      errno = r;
+      die_sys(EXIT_TEMP, "unable to set up the accept lock");
+    }
+    pthread_mutexattr_destroy(&a);
+  }
   if (h->c.peruid) {
-    h->busy = mmap(0, n * sizeof *h->busy, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (h->busy == MAP_FAILED) die_sys(EXIT_TEMP, "unable to map the per-uid table");
+    h->busy = h->shared->busy;
     for (unsigned i = 0; i < n; i++) atomic_init(&h->busy[i], -1);
   }
 

@@ -8,8 +8,10 @@
  * dies is replaced. SIGTERM is passed to every worker, awaited, and the
  * server exits 0. No fork and no exec per connection: that is the point.
  *
- * Options: those of ipcserver, plus -f lockfile (flock around accept, for
- * kernels or sockets where waking every worker costs too much). -C n
+ * Options: those of ipcserver, plus -f lockfile, accepted and ignored:
+ * accept is always serialised, by a robust process-shared mutex in memory
+ * the workers share (a lock file was the caller's to create first, hold,
+ * or plant as a symlink). -C n
  * limits how many workers one client euid may hold at once, counted in
  * memory the workers share: without it, one local user holding idle
  * connections can occupy every worker. */

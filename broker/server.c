@@ -164,10 +164,56 @@ static bool setenv_u(const char *name, uint64_t v)
   return setenv(name, num, 1) == 0;
 }
 
+/* The identity variables are the server's word (the kernel's, for the
+ * peer ids): a rule variable of the same name is dropped, with a warning,
+ * so that no rule can make a client look like someone else to the program
+ * (ipcexec decides from them). The item stays in m, marked '-'. */
+static void drop_reserved(const struct server_config *c, struct rules_match *m)
+{
+  for (size_t k = 0; k < m->nitems; k++) {
+    struct rules_item *it = &m->items[k];
+    char key[SERVER_LOG_MAX + 4];
+    if (it->type != '+' || !rules_var_reserved(it->name)) continue;
+    it->type = '-';
+    if (!errors(c)) continue;
+    logsafe(key, sizeof key, m->key.s, m->key.len, SERVER_LOG_MAX);
+    warn_x("ignoring %s from rule \"%s\": the server sets it", it->name, key);
+  }
+}
+
+bool server_peer_groups(int fd, uint32_t egid, uint32_t **groups, size_t *n, char **text)
+{
+  char *t, *p;
+  *groups = 0;
+  *text = 0;
+  if (peer_groups_get(fd, egid, groups, n) < 0) {
+    if (errno != ENOPROTOOPT) return false;
+    /* Before Linux 4.13: the egid is all the kernel tells. */
+    *groups = malloc(sizeof **groups);
+    if (!*groups) return false;
+    (*groups)[0] = egid;
+    *n = 1;
+  }
+  t = p = malloc(*n * 11 + 1);
+  if (!t) {
+    free(*groups);
+    *groups = 0;
+    return false;
+  }
+  for (size_t i = 0; i < *n; i++) {
+    if (i) *p++ = ',';
+    p += fmt_u64(p, (*groups)[i]);
+  }
+  *p = 0;
+  *text = t;
+  return true;
+}
+
 enum server_rules server_conn_rules(const struct server_config *c,
     const struct rules_who *who, struct rules_match *m)
 {
   enum rules_result r;
+  const char *why;
   int rfd, err;
 
   if (!c->rules) return SERVER_RULES_NONE;
@@ -177,6 +223,14 @@ enum server_rules server_conn_rules(const struct server_config *c,
   if (rfd < 0) {
     if (errno == ENOENT && c->rules_missing_ok) return SERVER_RULES_NONE;
     if (errors(c)) warn_sys("dropping connection, unable to read %s", c->rules);
+    return SERVER_RULES_ERROR;
+  }
+  /* As root, the rules decide who reaches a root program (ipcexec): a
+   * file anyone but root could have written is refused, fail closed. */
+  why = rules_untrusted(rfd, geteuid());
+  if (why) {
+    if (errors(c)) warn_x("dropping connection, refusing %s: %s", c->rules, why);
+    close(rfd);
     return SERVER_RULES_ERROR;
   }
   r = rules_lookup_conn(rfd, who, m);
@@ -191,6 +245,7 @@ enum server_rules server_conn_rules(const struct server_config *c,
     case RULES_DENY:
       return SERVER_RULES_DENY;
     case RULES_ALLOW:
+      drop_reserved(c, m);
       return SERVER_RULES_ALLOW;
     case RULES_NOTFOUND:
       break;
@@ -253,6 +308,18 @@ static noreturn void child(const struct server *s, int fd, const char *remote,
       goto nomem;
     who.euid = pc->uid;
     who.egid = pc->gid;
+    /* The groups for %GID rules and the exec broker, from the kernel.
+     * They live until exec. */
+    {
+      uint32_t *groups;
+      char *text;
+      if (!server_peer_groups(fd, pc->gid, &groups, &who.ngroups, &text)) {
+        if (errors(c)) warn_sys("dropping connection, unable to get the peer's groups");
+        _exit(EXIT_TEMP);
+      }
+      who.groups = groups;
+      if (setenv("IPCREMOTEGROUPS", text, 1) < 0) goto nomem;
+    }
   } else {
     /* -P: the rules see the server's own ids, as in 0.70. */
     who.euid = (uint32_t)geteuid();

@@ -5,6 +5,7 @@
 #define BROKER_SERVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define SERVER_DEFAULT_LIMIT 40
@@ -56,7 +57,11 @@ enum server_rules {
   SERVER_RULES_ERROR,        /* logged; the connection must be dropped */
 };
 
-/* The connection rules (-x) for a client, read afresh. */
+/* The connection rules (-x) for a client, read afresh. Running as root,
+ * a cdb that is not root's alone (rules_untrusted) is an error. An allow
+ * rule's variables that name a server-set identity variable
+ * (rules_var_reserved) are logged and marked '-', so callers set only the
+ * '+' items. */
 struct rules_who;
 struct rules_match;
 enum server_rules server_conn_rules(const struct server_config *c,
@@ -65,6 +70,13 @@ enum server_rules server_conn_rules(const struct server_config *c,
 /* Binds (or takes the socket-activated fd 3), switches ids and serves until
  * SIGTERM, then returns 0. Fatal setup errors exit 111 with a message. */
 int server_run(const struct server_config *c);
+
+/* The caller's groups, for the %GID keys of the rules and for
+ * $IPCREMOTEGROUPS: from the kernel (SO_PEERGROUPS), with the effective
+ * gid egid, ascending. *groups and *text (the comma-separated list) are
+ * malloc'd; free both. A kernel without SO_PEERGROUPS gives egid alone.
+ * False (errno set) when the list cannot be had: drop the connection. */
+bool server_peer_groups(int fd, uint32_t egid, uint32_t **groups, size_t *n, char **text);
 
 /* Switches to the configured gid and uid (each only when set), clearing
  * supplementary groups, and proves the result with getresuid/getresgid.

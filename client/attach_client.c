@@ -19,11 +19,24 @@
 extern char **environ;
 
 static int sigpipe_w = -1;
+/* Set once the broker says the command runs ("R"). */
+static volatile sig_atomic_t started;
 
 static void on_signal(int sig)
 {
   unsigned char b = (unsigned char)sig;
   int e = errno;
+  /* Told to stop before the command runs (a broker that never answers,
+   * or one still deciding): end now, by the signal itself, so that the
+   * caller sees the usual 128+sig. Nothing runs yet that the signal
+   * should reach; a command the broker starts after this finds the
+   * client gone and is stopped. SIG_DFL and raise are async-signal-safe;
+   * the signal stays blocked until the handler returns, then kills us. */
+  if (!started && (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return;
+  }
   if (write(sigpipe_w, &b, 1) < 0) { /* full: the signal is dropped */ }
   errno = e;
 }
@@ -143,21 +156,29 @@ int client_attach_run(int sock, uint32_t uid, int argc, char *const *argv)
         die_x(EXIT_TEMP, "the broker closed the connection without a status "
             "(a broker without attached mode? try -o)");
       inlen += (size_t)n;
-      switch (attach_parse_msg(in, inlen, &kind, &value, &used)) {
-        case REQUEST_MORE:
+      /* "R" may arrive together with the status: every whole message in
+       * the buffer is taken before the next read. */
+      for (;;) {
+        enum request_status st = attach_parse_msg(in, inlen, &kind, &value, &used);
+        if (st == REQUEST_MORE) {
           if (inlen == sizeof in) die_x(EXIT_TEMP, "unexpected reply from the broker");
-          continue;
-        case REQUEST_BAD:
-          die_x(EXIT_TEMP, "unexpected reply from the broker (a broker without attached mode? try -o)");
-        case REQUEST_OK:
           break;
-      }
-      switch (kind) {
-        case 'E': return value;
-        case 'S': return 128 + value;
-        case 'D': die_x(EXIT_PERM, "request denied");
-        case 'F': die_x(EXIT_TEMP, "the broker could not run the request (see its log)");
-        default: die_x(EXIT_TEMP, "unexpected reply from the broker");
+        }
+        if (st == REQUEST_BAD)
+          die_x(EXIT_TEMP, "unexpected reply from the broker (a broker without attached mode? try -o)");
+        switch (kind) {
+          case 'R':
+            /* The command runs: signals are forwarded from now on. */
+            started = 1;
+            memmove(in, in + used, inlen - used);
+            inlen -= used;
+            continue;
+          case 'E': return value;
+          case 'S': return 128 + value;
+          case 'D': die_x(EXIT_PERM, "request denied");
+          case 'F': die_x(EXIT_TEMP, "the broker could not run the request (see its log)");
+          default: die_x(EXIT_TEMP, "unexpected reply from the broker");
+        }
       }
     }
   }

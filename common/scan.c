@@ -69,3 +69,19 @@ size_t fmt_u64(char *buf, uint64_t u)
   buf[n] = 0;
   return n;
 }
+
+bool scan_groups(const char *s, uint32_t *out, size_t max, size_t *n)
+{
+  size_t k = 0;
+  if (!s || !*s) return false;
+  for (;;) {
+    size_t len = strcspn(s, ",");
+    uint32_t g;
+    if (k == max || !scan_idn(s, len, &g) || (k && g <= out[k - 1])) return false;
+    out[k++] = g;
+    if (!s[len]) break;
+    s += len + 1;
+  }
+  *n = k;
+  return true;
+}

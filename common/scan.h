@@ -17,6 +17,10 @@ bool scan_id(const char *s, uint32_t *out);
 bool scan_idn(const char *s, size_t len, uint32_t *out);
 /* Octal mode such as 022 or 0077: digits 0-7 only, at most 4, value <= 0777. */
 bool scan_umask(const char *s, unsigned *out);
+/* A group list as IPCREMOTEGROUPS carries it: canonical decimal ids,
+ * comma-separated, strictly ascending, at least one, at most max. Fills
+ * out[0..*n). */
+bool scan_groups(const char *s, uint32_t *out, size_t max, size_t *n);
 /* Writes the decimal form of u into buf (at least 21 bytes), NUL-terminated;
  * returns the length. */
 size_t fmt_u64(char *buf, uint64_t u);

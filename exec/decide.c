@@ -4,17 +4,29 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ipcargs.h"
+#include "peer_cred.h"
 #include "scan.h"
 
 bool exec_caller_from_env(struct exec_caller *c)
 {
+  static uint32_t groups[PEER_GROUPS_MAX];
   const char *pid = getenv("IPCREMOTEPID");
+  const char *g = getenv("IPCREMOTEGROUPS");
   memset(c, 0, sizeof *c);
   if (!scan_id(getenv("IPCREMOTEEUID"), &c->euid)) return false;
   if (!scan_id(getenv("IPCREMOTEEGID"), &c->egid)) return false;
+  /* From the server, which read it from the kernel (a connection rule
+   * cannot set it). A 0.70 server sets none: the egid is all we know. */
+  if (g) {
+    if (!scan_groups(g, groups, PEER_GROUPS_MAX, &c->ngroups)) return false;
+  } else {
+    groups[0] = c->egid;
+    c->ngroups = 1;
+  }
+  c->groups = groups;
   c->has_pid = pid && scan_id(pid, &c->pid);
   c->localpath = getenv("IPCLOCALPATH");
   c->remotepath = getenv("IPCREMOTEPATH");
@@ -36,15 +48,15 @@ static void copyname(char *dst, size_t size, const char *src)
   dst[n] = 0;
 }
 
-/* Applies IPCUID, IPCGID and IPCERROUT from the server's environment: the
- * administrator's, as in 0.70. A client can set none of them. */
+/* Applies IPCERROUT from the server's environment: the administrator's,
+ * as in 0.70. IPCUID and IPCGID are not taken from there (0.70 took
+ * them): under ipcserver the environment also holds the connection rule's
+ * variables, and the target's identity is for the exec rules alone to
+ * decide. A client can set none of them. */
 static bool server_knobs(struct sandbox_policy *p, const char **why)
 {
-  static const char *const names[] = { "IPCUID", "IPCGID", "IPCERROUT" };
-  for (size_t i = 0; i < 3; i++) {
-    const char *v = getenv(names[i]);
-    if (v && sandbox_policy_set(p, names[i], v, why) < 0) return false;
-  }
+  const char *v = getenv("IPCERROUT");
+  if (v && sandbox_policy_set(p, "IPCERROUT", v, why) < 0) return false;
   return true;
 }
 
@@ -181,10 +193,9 @@ static bool build_env(struct exec_decision *d, const struct exec_caller *c,
 void exec_decide(struct exec_decision *d, const struct exec_caller *c,
     struct request *req, int rulesfd, bool check_owner)
 {
-  struct rules_who who = { true, true, c->euid, c->egid };
+  struct rules_who who = { true, true, c->euid, c->egid, c->ngroups, c->groups };
   const struct passwd *pw;
   const char *why = 0;
-  struct stat st;
 
   memset(d, 0, sizeof *d);
   sandbox_policy_init(&d->policy);
@@ -205,11 +216,8 @@ void exec_decide(struct exec_decision *d, const struct exec_caller *c,
   pw = lookup_uid(req->uid, &why);
   if (!pw) return refuse(d, EXEC_ERROR, why);
 
-  if (check_owner) {
-    if (fstat(rulesfd, &st) < 0) return refuse(d, EXEC_ERROR, "unable to stat rules");
-    if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
-      return refuse(d, EXEC_ERROR, "rules not owned by root or writable by others");
-  }
+  if (check_owner && (why = rules_untrusted(rulesfd, geteuid())))
+    return refuse(d, EXEC_ERROR, why);
   errno = 0;
   d->lookup = rules_lookup_exec(rulesfd, &who, req->uid, req->argv[0], &d->match);
   switch (d->lookup) {

@@ -21,6 +21,8 @@ struct exec_caller {
   uint32_t pid;
   const char *localpath;        /* $IPCLOCALPATH for the command, or NULL */
   const char *remotepath;       /* $IPCREMOTEPATH (client-chosen), or NULL */
+  size_t ngroups;               /* the caller's groups, egid included, */
+  const uint32_t *groups;       /* ascending: for the %GID keys */
 };
 
 struct exec_decision {
@@ -41,8 +43,10 @@ struct exec_decision {
 };
 
 /* Reads $IPCREMOTEEUID, $IPCREMOTEEGID (both required, canonical),
- * $IPCREMOTEPID, $IPCLOCALPATH and $IPCREMOTEPATH (optional). False when
- * the identity is missing or bad. */
+ * $IPCREMOTEGROUPS (ascending, as ipcserver sets it; without it, the egid
+ * alone), $IPCREMOTEPID, $IPCLOCALPATH and $IPCREMOTEPATH (optional).
+ * False when the identity is missing or bad. The group list is static:
+ * one caller per process. */
 bool exec_caller_from_env(struct exec_caller *c);
 
 /* Decides. rulesfd is the open exec rules cdb. check_owner: refuse a cdb

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -118,6 +119,10 @@ int exec_handle(int sock, const struct exec_caller *c, const char *rules, int ti
     sigprocmask(SIG_SETMASK, &old, 0);
     return 111;
   }
+  /* 0.70 took these from the environment, where a connection rule can
+   * put them; here only the exec rules choose the target. */
+  if (getenv("IPCUID") || getenv("IPCGID"))
+    warn_x("ignoring IPCUID and IPCGID from the environment: the exec rules alone choose the target");
   exec_decide(&d, c, &req, fd, geteuid() == 0);
   close(fd);
   log_decision(&d, c, &req);

@@ -56,7 +56,8 @@ int main(int argc, char **argv)
   rules_check_print(stdout, r, &m, 0);
   code = r == RULES_ALLOW ? 0 : 1;
   if (r == RULES_ALLOW && who.has_euid && who.has_egid) {
-    struct exec_caller c = { .euid = who.euid, .egid = who.egid };
+    struct exec_caller c = { .euid = who.euid, .egid = who.egid,
+      .ngroups = who.ngroups, .groups = who.groups };
     struct exec_decision d;
     /* The request: $IPCCOMMAND, then the operands after the cdb. */
     char **args = calloc((size_t)argc, sizeof *args);

@@ -354,6 +354,10 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
     return run_failed(sock, d, c, req, msg);
   }
 
+  /* The command runs: from now on an attached client forwards the signals
+   * it is sent instead of ending at once. */
+  if (req->extended) exec_send_status(sock, 'R', 0);
+
   stop_at = d->policy.timeout ? start + (long long)d->policy.timeout * 1000000 : 0;
   for (;;) {
     struct pollfd p[3] = { { .fd = sfd, .events = POLLIN }, { .fd = sock, .events = POLLIN },

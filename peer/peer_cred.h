@@ -16,4 +16,18 @@ struct peer_cred {
  * learn who is on the other end must drop the connection. */
 int peer_cred_get(int fd, struct peer_cred *c);
 
+/* The most groups a connection may carry: beyond this the caller is
+ * refused rather than decided on a truncated list, which could miss a
+ * %GID deny rule. (IPCREMOTEGROUPS must also fit one environment string.) */
+#define PEER_GROUPS_MAX 8192
+
+/* The connecting process's groups, as the kernel recorded them at connect
+ * time (SO_PEERGROUPS), with its effective gid egid added: ascending,
+ * without repeats, in a malloc'd array (*groups, *n; free it). 0, or -1
+ * with errno (E2BIG: more than PEER_GROUPS_MAX). */
+int peer_groups_get(int fd, uint32_t egid, uint32_t **groups, size_t *n);
+
+/* Sorts groups ascending and removes repeats; returns the new count. */
+size_t peer_groups_normalize(uint32_t *groups, size_t n);
+
 #endif

@@ -124,7 +124,7 @@ enum request_status attach_parse_msg(const char *buf, size_t len, char *kind,
   if (buf[pos + n] != ',') return REQUEST_BAD;
   *kind = buf[pos];
   switch (*kind) {
-    case 'D': case 'F':
+    case 'D': case 'F': case 'R':
       if (n != 1) return REQUEST_BAD;
       break;
     case 'E': case 'S': case 'K':

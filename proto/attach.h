@@ -22,14 +22,20 @@
  * stream means the client is gone, and the command's session gets SIGTERM,
  * then SIGKILL after a grace period.
  *
- * Server to client, once, when the command is done or was never run:
+ * Server to client, once the command has started (its exec succeeded):
+ *
+ *   "R"     the command runs; until then a client told to stop (SIGTERM,
+ *           SIGINT, SIGHUP) ends at once instead of forwarding the signal
+ *
+ * then once, when the command is done or was never run:
  *
  *   "E<n>"  the command exited with status n (0-255)
  *   "S<n>"  the command was killed by signal n
  *   "D"     the request was denied
  *   "F"     the broker failed (malformed request, unknown user, ...)
  *
- * each as one netstring, e.g. "2:E0,". Then the server closes. */
+ * each as one netstring, e.g. "1:R," then "2:E0,". Then the server
+ * closes. */
 #ifndef PROTO_ATTACH_H
 #define PROTO_ATTACH_H
 
@@ -64,13 +70,13 @@ enum request_status attach_parse_env(const char *buf, size_t len,
 /* Is this signal one a client may forward? */
 bool attach_signal_allowed(int sig);
 
-/* Message encoders: "K<sig>", and the statuses "E<n>", "S<n>", "D", "F". */
+/* Message encoders: "K<sig>", "R", and the statuses "E<n>", "S<n>", "D", "F". */
 bool attach_encode_signal(struct buf *out, int sig);
 bool attach_encode_status(struct buf *out, char kind, int value);
 
-/* Parses one message "K<n>", "E<n>", "S<n>", "D" or "F" at the start of
- * buf. REQUEST_MORE while incomplete. *kind is the letter, *value the
- * number (0 for D and F). */
+/* Parses one message "K<n>", "R", "E<n>", "S<n>", "D" or "F" at the start
+ * of buf. REQUEST_MORE while incomplete. *kind is the letter, *value the
+ * number (0 for R, D and F). */
 enum request_status attach_parse_msg(const char *buf, size_t len, char *kind,
     int *value, size_t *consumed);
 

@@ -18,8 +18,19 @@ static void get_id(const char *var, bool *has, uint32_t *id)
 
 void rules_check_who(struct rules_who *who)
 {
+  static uint32_t groups[8192];
+  const char *g = getenv("IPCREMOTEGROUPS");
   get_id("IPCREMOTEEUID", &who->has_euid, &who->euid);
   get_id("IPCREMOTEEGID", &who->has_egid, &who->egid);
+  who->ngroups = 0;
+  who->groups = groups;
+  /* As the server would give them: ascending, the egid among them. */
+  if (g && *g && !scan_groups(g, groups, sizeof groups / sizeof *groups, &who->ngroups))
+    die_x(EXIT_USAGE, "IPCREMOTEGROUPS is not an ascending list of ids: %s", g);
+  if (!g && who->has_egid) {
+    groups[0] = who->egid;   /* what ipcexec assumes without the list */
+    who->ngroups = 1;
+  }
 }
 
 void rules_check_print(FILE *out, enum rules_result r, const struct rules_match *m,

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <cdb.h>
 
@@ -43,6 +44,16 @@ static int add_line(struct cdb_make *cm, const struct rules_line *r)
   return 0;
 }
 
+/* Removes tmp only while the name still is the file we created. */
+static void unlink_mine(const char *tmp, const struct stat *mine)
+{
+  struct stat st;
+  int err = errno;
+  if (lstat(tmp, &st) == 0 && st.st_dev == mine->st_dev && st.st_ino == mine->st_ino)
+    unlink(tmp);
+  errno = err;
+}
+
 enum rules_compile_status rules_compile(enum rules_kind kind, FILE *in,
     const char *cdb, const char *tmp, struct rules_compile_error *e)
 {
@@ -51,6 +62,7 @@ enum rules_compile_status rules_compile(enum rules_kind kind, FILE *in,
   enum rules_compile_status st = RULES_COMPILE_OK;
   char *line = 0;
   size_t cap = 0;
+  struct stat mine;
   ssize_t n;
   unsigned long lineno = 0;
   int fd;
@@ -61,9 +73,26 @@ enum rules_compile_status rules_compile(enum rules_kind kind, FILE *in,
   e->lineno = 0;
   e->why = 0;
 
-  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  /* tmp is created here or not at all: O_EXCL refuses a file (or a
+   * symlink, which O_EXCL never follows) that someone else put there
+   * first, in a directory they can write, to own what we publish. An
+   * existing tmp is left alone whoever owns it, a stale one of ours
+   * included: removing it by name could remove what is not ours. */
+  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     e->err = errno;
+    return errno == EEXIST ? RULES_COMPILE_EXISTS : RULES_COMPILE_CREATE;
+  }
+  /* Proof that the file is the one we created: a regular file, ours,
+   * one link. */
+  if (fstat(fd, &mine) < 0) {
+    e->err = errno;
+    close(fd);
+    return RULES_COMPILE_CREATE;
+  }
+  if (!S_ISREG(mine.st_mode) || mine.st_uid != geteuid() || mine.st_nlink != 1) {
+    e->err = EPERM;
+    close(fd);
     return RULES_COMPILE_CREATE;
   }
   if (cdb_make_start(&cm, fd) < 0) {
@@ -113,7 +142,9 @@ enum rules_compile_status rules_compile(enum rules_kind kind, FILE *in,
     }
   }
 
-  if (cdb_make_finish(&cm) < 0 || fsync(fd) < 0) {
+  /* The published mode is 0644 whatever the umask: readable by the
+   * servers that switch to another uid, writable by us alone. */
+  if (cdb_make_finish(&cm) < 0 || fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
     e->err = errno;
     st = RULES_COMPILE_WRITE;
     goto fail_fd;
@@ -140,7 +171,7 @@ fail:
   cdb_make_finish(&cm);
 fail_fd:
   if (fd >= 0) close(fd);
-  unlink(tmp);
+  unlink_mine(tmp, &mine);
   free(line);
   buf_free(&r.data);
   return st;
@@ -181,6 +212,9 @@ int rules_compile_main(enum rules_kind kind, int argc, char **argv)
     case RULES_COMPILE_READ:
       errno = e.err;
       die_sys(EXIT_TEMP, "unable to read input");
+    case RULES_COMPILE_EXISTS:
+      die_x(EXIT_TEMP, "unable to create %s: %s (left alone: remove it if an interrupted run left it, then run again)",
+          tmp, strerror(e.err));
     case RULES_COMPILE_CREATE:
       errno = e.err;
       die_sys(EXIT_TEMP, "unable to create %s", tmp);

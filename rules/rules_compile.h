@@ -46,6 +46,7 @@ enum rules_compile_status {
   RULES_COMPILE_RANGE,      /* err->line holds the line */
   RULES_COMPILE_READ,       /* reading the input failed: errno in err->err */
   RULES_COMPILE_CREATE,     /* creating tmp failed */
+  RULES_COMPILE_EXISTS,     /* tmp exists (any file or symlink): left alone */
   RULES_COMPILE_WRITE,      /* writing or syncing tmp failed */
   RULES_COMPILE_RENAME,     /* moving tmp over cdb failed */
   RULES_COMPILE_NOMEM,
@@ -59,7 +60,9 @@ struct rules_compile_error {
 };
 
 /* Reads rules from in, writes the cdb to tmp, fsyncs it and renames it over
- * cdb. On any failure tmp is removed and cdb is left as it was. */
+ * cdb, mode 0644. tmp must not exist: it is created exclusively (never
+ * through a symlink) and an existing one is refused and left alone. On any
+ * later failure the tmp we created is removed and cdb is left as it was. */
 enum rules_compile_status rules_compile(enum rules_kind kind, FILE *in,
     const char *cdb, const char *tmp, struct rules_compile_error *e);
 

@@ -3,8 +3,31 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cdb.h>
+
+const char *rules_untrusted(int fd, uid_t euid)
+{
+  struct stat st;
+  if (euid != 0) return 0;
+  if (fstat(fd, &st) < 0) return "unable to stat rules";
+  if (!S_ISREG(st.st_mode)) return "rules not a regular file";
+  if (st.st_uid != 0) return "rules not owned by root";
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) return "rules writable by group or others";
+  return 0;
+}
+
+bool rules_var_reserved(const char *name)
+{
+  static const char *const names[] = {
+    "PROTO", "IPCLOCALPATH", "IPCREMOTEPATH", "IPCREMOTEEUID", "IPCREMOTEEGID", "IPCREMOTEPID",
+    "IPCREMOTEGROUPS",
+  };
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+    if (!strcmp(name, names[i])) return true;
+  return false;
+}
 
 bool rules_record_parse(char *data, size_t len, struct rules_match *m)
 {
@@ -95,36 +118,46 @@ static enum rules_result find(struct cdb *c, struct rules_match *m)
 }
 
 /* Builds each key from numbers, never from the caller's strings, tries it,
- * and stops at the first one found (or at an error). */
+ * and stops at the first one found (or at an error). Steps: 0 EUID.EGID,
+ * 1 EUID, 2 .EGID, 3 %GID for each group, 4 the bare suffix (exec rules
+ * only), 5 the empty key. */
 static enum rules_result chain(struct cdb *c, const struct rules_who *who,
     bool exec, uint32_t uid, const char *cmd, struct rules_match *m)
 {
   enum rules_result r;
-  int step;
+  struct buf *k = &m->key;
+  size_t g = 0;
+  int step = 0;
 
-  for (step = 0; step < 5; step++) {
-    struct buf *k = &m->key;
+  while (step < 6) {
     k->len = 0;
     switch (step) {
       case 0:
+        step++;
         if (!who->has_euid || !who->has_egid) continue;
         if (!buf_catu(k, who->euid) || !buf_cats(k, ".") || !buf_catu(k, who->egid)) return RULES_ERROR;
         break;
       case 1:
+        step++;
         if (!who->has_euid) continue;
         if (!buf_catu(k, who->euid)) return RULES_ERROR;
         break;
       case 2:
+        step++;
         if (!who->has_egid) continue;
         if (!buf_cats(k, ".") || !buf_catu(k, who->egid)) return RULES_ERROR;
         break;
       case 3:
-        if (!exec) continue;   /* ",UID.CMD" exists for exec rules only */
+        if (g >= who->ngroups) { step++; continue; }
+        if (!buf_cats(k, "%") || !buf_catu(k, who->groups[g++])) return RULES_ERROR;
         break;
       case 4:
+        step++;
+        if (!exec) continue;   /* ",UID.CMD" exists for exec rules only */
+        break;
+      default:
         if (!buf_ready(k, 0)) return RULES_ERROR;
-        r = find(c, m);
-        return r;
+        return find(c, m);
     }
     if (exec) {
       if (!buf_cats(k, ",") || !buf_catu(k, uid) || !buf_cats(k, ".") || !buf_cats(k, cmd))

@@ -40,7 +40,7 @@ for f in "$svc" "$sock"; do
   [ -f "$f" ] || { echo "FAIL - $f was not generated"; exit 1; }
 done
 
-exec_start="ExecStart=$bindir/ipcserver -v $socket $sbindir/ipcexec $rules"
+exec_start="ExecStart=$bindir/ipcserver -v -C 5 $socket $sbindir/ipcexec $rules"
 has "$svc" "$exec_start" && ok "ExecStart runs the installed ipcserver and ipcexec on $socket with $rules" \
   || ko "ExecStart: expected '$exec_start', got '$(grep ^ExecStart= "$svc")'"
 has "$sock" "ListenStream=$socket" && ok "the socket is the configured one" || ko "ListenStream"
@@ -69,7 +69,7 @@ done
 
 subst "$bindir/ipcserver" "$ipcserver" <"$svc" | subst "$sbindir/ipcexec " "$ipcexec " >"$t/ipcexec.service"
 cp "$sock" "$t/ipcexec.socket"
-has "$t/ipcexec.service" "ExecStart=$ipcserver -v $socket $ipcexec $rules" \
+has "$t/ipcexec.service" "ExecStart=$ipcserver -v -C 5 $socket $ipcexec $rules" \
   && ok "the copy runs this build's programs" || ko "the copy's ExecStart: $(grep ^ExecStart= "$t/ipcexec.service")"
 
 # --man=no: the pages are not installed where man would look.

@@ -80,6 +80,7 @@ check "ipcclient -p: local path on both sides" "$T_TMP/mine.s
 IPCLOCALPATH=$T_TMP/env.s
 IPCREMOTEEGID=0
 IPCREMOTEEUID=0
+IPCREMOTEGROUPS=$(t_groups)
 IPCREMOTEPATH=$T_TMP/mine.s" "$(printf '%s\n' "$OUT" | grep -v -E 'IPCREMOTEPID|PROTO')"
 run timeout 5 "$CLIENT" -p "$T_TMP/mine.s" "$T_TMP/env.s" true
 check "ipcclient -p: a stale client socket is replaced" "0" "$RC"

@@ -145,8 +145,8 @@ grep -qx 'data.cdb: data' "$S/rules/Makefile" && pass "the Makefile target" || f
 check "run: a sh script" "#!/bin/sh" "$(head -n 1 "$S/run")"
 grep -qx 'exec 2>&1' "$S/run" && pass "run: stderr to the log" || fail "run: exec 2>&1 missing"
 grep -qxF "cd '$S' || exit 111" "$S/run" && pass "run: works from any directory" || fail "run: cd line"
-check "run: ipcserver -v on dir/s with ipcexec dir/rules/data.cdb, absolute paths" \
-  "exec env \"\$@\" '$BIN/ipcserver' -v '$S/s' \\
+check "run: ipcserver -v -C 5 on dir/s with ipcexec dir/rules/data.cdb, absolute paths" \
+  "exec env \"\$@\" '$BIN/ipcserver' -v -C 5 '$S/s' \\
   '$BIN/ipcexec' '$S/rules/data.cdb'" "$(grep -A1 '^exec env' "$S/run")"
 grep -v '^#' "$S/run" | grep -q envdir && fail "run: needs envdir" || pass "run: no envdir program needed"
 sh -n "$S/run" && sh -n "$S/log/run" && pass "both scripts parse" || fail "a script does not parse"
@@ -262,7 +262,7 @@ CFG_SBINDIR=$(sed -n 's/^#define SBINDIR "\(.*\)"$/\1/p' "$BUILD/config.h")
 run "$CONFIG" root nobody "$T_TMP/svc4"
 check "default paths: created" 0 "$RC"
 check "default paths: ipcserver from bindir, ipcexec from sbindir" \
-  "exec env \"\$@\" '$CFG_BINDIR/ipcserver' -v '$T_TMP/svc4/s' \\
+  "exec env \"\$@\" '$CFG_BINDIR/ipcserver' -v -C 5 '$T_TMP/svc4/s' \\
   '$CFG_SBINDIR/ipcexec' '$T_TMP/svc4/rules/data.cdb'" "$(grep -A1 '^exec env' "$T_TMP/svc4/run")"
 grep -qxF "	'$CFG_BINDIR/ipcexecrules' data.cdb data.tmp < data" "$T_TMP/svc4/rules/Makefile" \
   && pass "default paths: ipcexecrules from bindir" || fail "default Makefile: $(cat "$T_TMP/svc4/rules/Makefile")"
@@ -282,7 +282,7 @@ active=$(grep -v '^#' "$EX" | grep ':')
 for k in IPCUID IPCGID IPCERROUT IPCCAPS IPCSECCOMP IPCUMASK IPCKEEPENV IPCTIMEOUT IPCARGS; do
   printf '%s\n' "$active" | grep -q ",$k=" && pass "rules.example uses $k" || fail "rules.example lacks $k"
 done
-for form in '^[0-9]+\.[0-9]+,[0-9]+\.' '^[0-9]+,[0-9]+\.' '^\.[0-9]+,[0-9]+\.' '^,[0-9]+\.' \
+for form in '^[0-9]+\.[0-9]+,[0-9]+\.' '^[0-9]+,[0-9]+\.' '^\.[0-9]+,[0-9]+\.' '^%[0-9]+,[0-9]+\.' '^,[0-9]+\.' \
     '^[0-9]+-[0-9]+,[0-9]+\.' '^:' ':allow$' ':allow,' ':allow="' ':deny$' ',[A-Z_]+=/'; do
   printf '%s\n' "$active" | grep -qE -- "$form" && pass "rules.example has a rule matching $form" \
     || fail "rules.example has no rule matching $form"
@@ -314,6 +314,7 @@ done <<'EOF'
 1000 1 0 chown-shared 1000,0.chown-shared allow
 1000 1 0 apt-get 1000,0.apt-get allow install hello
 1000 1 0 restart-nginx 1000,0.restart-nginx allow restart nginx
+1600 27 0 reboot %27,0.reboot allow
 1000 1 0 fixperms 1000,0.fixperms allow
 1000 1 0 sh (empty) deny
 EOF

@@ -111,8 +111,9 @@ run_req 4242 4343 65534 noerr -c 'echo out; echo err >&2'
 check "IPCERROUT=0: stderr stays on the log" "out" "$OUT"
 has "$ERR" "err" && pass "IPCERROUT=0: stderr in the log" || fail "stderr in the log: $ERR"
 req 65534 id >"$T_TMP/id.req"
-env -i IPCREMOTEEUID=4242 IPCREMOTEEGID=4343 IPCERROUT=0 IPCUID=4242 "$IPCEXEC" "$T_TMP/exec.cdb" <"$T_TMP/id.req" >"$T_TMP/id.out" 2>/dev/null
-check "IPCUID from the server's environment" "uid=4242(ipctest) gid=4343(ipctestg) groups=4343(ipctestg),4344(ipctest2)" "$(cat "$T_TMP/id.out")"
+env -i IPCREMOTEEUID=4242 IPCREMOTEEGID=4343 IPCERROUT=0 IPCUID=4242 IPCGID=0 "$IPCEXEC" "$T_TMP/exec.cdb" <"$T_TMP/id.req" >"$T_TMP/id.out" 2>"$T_TMP/id.err"
+check "IPCUID/IPCGID from the environment are not honoured (0.70 did)" "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)" "$(cat "$T_TMP/id.out")"
+check "IPCUID/IPCGID from the environment: a warning" "ipcexec: warning: ignoring IPCUID and IPCGID from the environment: the exec rules alone choose the target" "$(grep -a IPCUID "$T_TMP/id.err")"
 
 # --- the caller's identity comes from ipcserver only
 env -i "$IPCEXEC" "$T_TMP/exec.cdb" <"$T_TMP/id.req" >/dev/null 2>"$T_TMP/noid.err"

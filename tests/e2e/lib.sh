@@ -155,6 +155,10 @@ t_users_release() {
   t_reg_unlock
 }
 
+# t_groups: this process's groups as a server gives them in
+# $IPCREMOTEGROUPS (egid and supplementary, ascending, comma-separated).
+t_groups() { id -G | tr ' ' '\n' | sort -n -u | paste -sd, -; }
+
 # as UID GID CMD...: run as an unprivileged user with no supplementary groups.
 as() {
   local u=$1 g=$2

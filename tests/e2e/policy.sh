@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Delegation policy end to end, as root with an unprivileged caller,
-# through both brokers: arguments pinned by IPCARGS.
+# through both brokers: arguments pinned by IPCARGS, %GID keys matched
+# against the caller's groups as the kernel reports them.
 . "$E2E/lib.sh"
 . "$E2E/exec-lib.sh"
 need_root
@@ -14,7 +15,19 @@ rules '4242,65534.echo:allow="/bin/echo",IPCARGS="restart nginx"
 4242,65534.star:allow="/bin/echo",IPCARGS="install *"
 4242,65534.none:allow="/bin/echo",IPCARGS=""
 4242,65534.esc:allow="/bin/echo",IPCARGS="a\ b x\\y \*"
-4242,65534.any:allow="/bin/echo"'
+4242,65534.any:allow="/bin/echo"
+%4344,65534.grp:allow="/bin/echo"
+%4344,65534.ord:deny
+%4350,65534.ord:allow="/bin/echo"
+.4343,65534.prec:allow="/bin/echo",WHICH="egid"
+%4344,65534.prec:allow="/bin/echo",WHICH="group"
+%4344,65534.fallback:allow="/bin/echo",WHICH="group"
+,65534.fallback:allow="/bin/echo",WHICH="any"
+%5099,65534.many:allow="/bin/echo"'
+
+# The connection rules: members of 4351 are turned away, and no rule may
+# set the groups the exec broker sees.
+printf '%s\n' '%4351:deny' ':allow,IPCREMOTEGROUPS="4344"' | "$(prog ipcrules)" "$T_TMP/conn.cdb" "$T_TMP/conn.tmp"
 
 # A malformed value is refused by the compiler, naming the line.
 run_in '4242,65534.bad:allow="/bin/echo",IPCARGS="a\"
@@ -40,12 +53,18 @@ for B in ipcserver ipcexecd; do
   S=$T_TMP/s.$B
   LOG=$T_TMP/log.$B
   case $B in
-    ipcserver) "$SERVER" "$S" "$IPCEXEC" "$T_TMP/exec.cdb" 2>"$LOG" & ;;
-    ipcexecd) "$EXECD" -c 2 "$S" "$T_TMP/exec.cdb" 2>"$LOG" & ;;
+    ipcserver) "$SERVER" -x "$T_TMP/conn.cdb" "$S" "$IPCEXEC" "$T_TMP/exec.cdb" 2>"$LOG" & ;;
+    ipcexecd) "$EXECD" -x "$T_TMP/conn.cdb" -c 2 "$S" "$T_TMP/exec.cdb" 2>"$LOG" & ;;
   esac
   T_PIDS="$T_PIDS $!"
   wait_for_socket "$S" || fail "$B did not start"
   do_as() { as 4242 4343 env IPCEXECPATH="$S" "$DO" "$@" </dev/null; }
+  # do_groups GROUPS ARGS...: the same caller with supplementary GROUPS.
+  do_groups() {
+    local g=$1
+    shift
+    setpriv --reuid=4242 --regid=4343 --groups="$g" -- env IPCEXECPATH="$S" "$DO" "$@" </dev/null
+  }
 
   run do_as nobody echo restart nginx
   check "$B: pinned arguments run" "0 restart nginx" "$RC $OUT"
@@ -72,6 +91,40 @@ for B in ipcserver ipcexecd; do
   check "$B: an escaped star is only a star" 100 "$RC"
   run do_as nobody any what ever
   check "$B: without IPCARGS any arguments" "0 what ever" "$RC $OUT"
+  # %GID: the caller's supplementary groups, from the kernel
+  run do_groups 4344 nobody grp hi
+  check "$B: %4344 matches a member of 4344" "0 hi" "$RC $OUT"
+  run do_as nobody grp hi
+  check "$B: %4344 does not match without the group" 100 "$RC"
+  has "$(grep -a 'grp req=' "$LOG" | tail -1)" 'rule=none' && pass "$B: ... no rule matched" \
+    || fail "$B: ... audit: $(grep -a 'grp req=' "$LOG" | tail -1)"
+  run do_groups 4350,4344 nobody ord x
+  check "$B: groups tried in ascending order, first found wins (the deny of 4344)" 100 "$RC"
+  has "$(grep -a 'ord req=' "$LOG" | tail -1)" 'rule=%4344,65534.ord reason=denied' \
+    && pass "$B: ... the audit names the %4344 rule" || fail "$B: ... audit: $(grep -a 'ord req=' "$LOG" | tail -1)"
+  run do_groups 4350 nobody ord x
+  check "$B: ... and 4350 alone gets its allow" "0 x" "$RC $OUT"
+  run do_groups 4344 nobody prec x
+  has "$(grep -a -E '^ipcexec: (ok|deny) .*prec req=' "$LOG" | tail -1)" 'rule=.4343,65534.prec' \
+    && pass "$B: .EGID comes before %GID" || fail "$B: .EGID before %GID: $(grep -a -E '^ipcexec: (ok|deny) .*prec req=' "$LOG" | tail -1)"
+  run do_groups 4344 nobody fallback x
+  has "$(grep -a -E '^ipcexec: (ok|deny) .*fallback req=' "$LOG" | tail -1)" 'rule=%4344,65534.fallback' \
+    && pass "$B: %GID comes before ,UID.CMD" || fail "$B: %GID before ,UID: $(grep -a -E '^ipcexec: (ok|deny) .*fallback req=' "$LOG" | tail -1)"
+  run do_as nobody fallback x
+  has "$(grep -a -E '^ipcexec: (ok|deny) .*fallback req=' "$LOG" | tail -1)" 'rule=,65534.fallback' \
+    && pass "$B: without the group, ,UID.CMD" || fail "$B: ,UID fallback: $(grep -a -E '^ipcexec: (ok|deny) .*fallback req=' "$LOG" | tail -1)"
+  # More groups than one first guess of the buffer holds (64).
+  run do_groups "$(seq -s, 5000 5099)" nobody many y
+  check "$B: a caller with 100 groups is matched on the last" "0 y" "$RC $OUT"
+  # The connection rules see the groups too; and their IPCREMOTEGROUPS is
+  # ignored (the server sets it), so 4242 without groups stays without.
+  run do_groups 4351 nobody any x
+  check "$B: %4351 connection rule turns a member away" 111 "$RC"
+  run do_as nobody grp hi
+  check "$B: a connection rule cannot hand out a group" 100 "$RC"
+  grep -a -q 'ignoring IPCREMOTEGROUPS from rule' "$LOG" && pass "$B: ... and says so" \
+    || fail "$B: ... no warning: $(grep -a ignoring "$LOG" | head -2)"
+
   wait_for 5 'reason=arguments\\x20not\\x20allowed' "$LOG" && pass "$B: denials say why in the audit line" \
     || fail "$B: audit: $(grep -a deny "$LOG" | head -3)"
   has "$(grep -a 'reason=arguments' "$LOG" | head -1)" 'argv=echo\x00restart' \

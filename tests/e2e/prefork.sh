@@ -281,11 +281,12 @@ PPID1=$!
 T_PIDS="$T_PIDS $PPID1"
 wait_for_socket "$P" || fail "ipcprint did not start"
 run as 4242 4343 "$CAT" "$P"
-check "ipcprint: the UCSPI environment of a 4242 client" "PROTO=spoofed
+check "ipcprint: the UCSPI environment of a 4242 client, PROTO not the rule's" "PROTO=IPC
 IPCLOCALPATH=$P
 IPCREMOTEPATH=
 IPCREMOTEEUID=4242
 IPCREMOTEEGID=4343" "$(printf '%s\n' "$OUT" | head -5)"
+check "ipcprint: the rule's PROTO is ignored with a warning" 'ipcprint: warning: ignoring PROTO from rule "4242": the server sets it' "$(grep -a PROTO "$T_TMP/plog")"
 case $(printf '%s\n' "$OUT" | sed -n 6p) in
   IPCREMOTEPID=[1-9]*) pass "ipcprint: IPCREMOTEPID";;
   *) fail "ipcprint: IPCREMOTEPID: $OUT";;

@@ -97,6 +97,7 @@ MYPID=$(printf '%s\n' "$OUT" | sed -n 's/^mypid=//p')
 check "environment seen by the server's program" "IPCLOCALPATH=$S
 IPCREMOTEEGID=$A_GID
 IPCREMOTEEUID=$A_UID
+IPCREMOTEGROUPS=$A_GID
 IPCREMOTEPATH=
 IPCREMOTEPID=$MYPID
 PROTO=IPC" "$(printf '%s\n' "$OUT" | grep -v '^mypid=')"
@@ -188,6 +189,7 @@ check "deny: child exits 100" "ipcserver: end $DP status 25600" "$(grep "^ipcser
 check "allow with variables (EUID.EGID first)" "IPCLOCALPATH=$S
 IPCREMOTEEGID=$A_GID
 IPCREMOTEEUID=$B_UID
+IPCREMOTEGROUPS=$A_GID
 IPCREMOTEPATH=
 PROTO=IPC
 SEEN=euid.egid
@@ -355,6 +357,7 @@ wait_for_socket "$A"
 check "activated: serves fd 3, path names IPCLOCALPATH, no LISTEN_*" "IPCLOCALPATH=$T_TMP/act-name
 IPCREMOTEEGID=0
 IPCREMOTEEUID=0
+IPCREMOTEGROUPS=$(t_groups)
 IPCREMOTEPATH=
 PROTO=IPC" "$(timeout 5 "$CAT" "$A" | grep -v IPCREMOTEPID)"
 check "activated: path not bound" "absent" "$([ -e "$T_TMP/act-name" ] && echo present || echo absent)"

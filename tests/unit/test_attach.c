@@ -97,6 +97,24 @@ Test(attach, messages)
   cr_assert_eq(attach_parse_msg("1:E,", 4, &kind, &value, &used), REQUEST_BAD);
 }
 
+Test(attach, started_message)
+{
+  struct buf b = BUF_ZERO;
+  char kind;
+  int value = -1;
+  size_t used;
+  cr_assert(attach_encode_status(&b, 'R', 0));
+  cr_assert(attach_encode_status(&b, 'E', 0));
+  cr_assert_eq(b.len, strlen("1:R,2:E0,"));
+  cr_assert(!memcmp(b.s, "1:R,2:E0,", b.len));
+  cr_assert_eq(attach_parse_msg(b.s, b.len, &kind, &value, &used), REQUEST_OK);
+  cr_assert_eq(kind, 'R');
+  cr_assert_eq(value, 0);
+  cr_assert_eq(used, 4);
+  cr_assert_eq(attach_parse_msg("2:R1,", 5, &kind, &value, &used), REQUEST_BAD);
+  buf_free(&b);
+}
+
 Test(attach, forwardable_signals)
 {
   cr_assert(attach_signal_allowed(SIGINT));

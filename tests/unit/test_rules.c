@@ -514,11 +514,46 @@ Test(compile, tmp_symlink_not_followed)
   write_old();
   snprintf(target, sizeof target, "%s/target", dir);
   cr_assert_eq(symlink(target, tmppath), 0);
-  cr_assert_eq(compile(RULES_CONN, "2:allow\n", &e), RULES_COMPILE_CREATE);
-  cr_assert_eq(e.err, ELOOP);
+  cr_assert_eq(compile(RULES_CONN, "2:allow\n", &e), RULES_COMPILE_EXISTS);
+  cr_assert_eq(e.err, EEXIST);
   cr_assert_neq(access(target, F_OK), 0, "nothing written through the link");
+  cr_assert_eq(readlink(tmppath, target, sizeof target) > 0, 1, "the link is left alone");
   unlink(tmppath);
   expect_old_untouched();
+}
+
+/* Someone else's tmp (or a stale one): refused, not reused, not removed. */
+Test(compile, existing_tmp_refused_and_left_alone)
+{
+  struct rules_compile_error e;
+  size_t len;
+  char *b;
+  int fd;
+  write_old();
+  fd = open(tmppath, O_WRONLY | O_CREAT | O_EXCL, 0666);
+  cr_assert_geq(fd, 0);
+  cr_assert_eq(write(fd, "theirs", 6), 6);
+  cr_assert_eq(fchown(fd, 4242, 4343), 0);
+  close(fd);
+  cr_assert_eq(compile(RULES_CONN, "2:allow\n", &e), RULES_COMPILE_EXISTS);
+  b = slurp(tmppath, &len);
+  expect_bytes("tmp", b, len, "theirs", 6);
+  free(b);
+  unlink(tmppath);
+  expect_old_untouched();
+}
+
+Test(compile, published_mode_is_0644_whatever_the_umask)
+{
+  struct rules_compile_error e;
+  struct stat st;
+  mode_t old = umask(077);
+  enum rules_compile_status rc = compile(RULES_CONN, "2:allow\n", &e);
+  umask(old);
+  cr_assert_eq(rc, RULES_COMPILE_OK);
+  cr_assert_eq(stat(cdbpath, &st), 0);
+  cr_assert_eq(st.st_mode & 07777, 0644, "mode %o", (unsigned)(st.st_mode & 07777));
+  cr_assert_eq(st.st_uid, geteuid());
 }
 
 Test(compile, cdb_is_a_directory)
@@ -955,4 +990,96 @@ Test(check, strerror_for_malformed)
 {
   cr_assert_str_eq(rules_strerror(EPROTO), "malformed rules");
   cr_assert_str_eq(rules_strerror(ENOENT), strerror(ENOENT));
+}
+
+/* The owner and mode check every root-running reader of rules shares. */
+TestSuite(trust, .init = dir_init, .fini = dir_fini);
+
+static const char *untrusted_as(uid_t euid, uid_t owner, mode_t mode)
+{
+  const char *why;
+  int fd = open(cdbpath, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  cr_assert_geq(fd, 0);
+  cr_assert_eq(fchown(fd, owner, 0), 0);
+  cr_assert_eq(fchmod(fd, mode), 0);
+  why = rules_untrusted(fd, euid);
+  close(fd);
+  return why;
+}
+
+Test(trust, root_reader)
+{
+  if (geteuid() != 0) cr_skip_test("needs root to chown");
+  cr_assert_null(untrusted_as(0, 0, 0644));
+  cr_assert_null(untrusted_as(0, 0, 0600));
+  cr_assert_str_eq(untrusted_as(0, 4242, 0644), "rules not owned by root");
+  cr_assert_str_eq(untrusted_as(0, 0, 0664), "rules writable by group or others");
+  cr_assert_str_eq(untrusted_as(0, 0, 0646), "rules writable by group or others");
+}
+
+Test(trust, other_reader_trusts_what_it_reads)
+{
+  if (geteuid() != 0) cr_skip_test("needs root to chown");
+  cr_assert_null(untrusted_as(4242, 4242, 0666));
+}
+
+Test(trust, not_a_regular_file)
+{
+  int fd = open(dir, O_RDONLY | O_DIRECTORY);
+  cr_assert_geq(fd, 0);
+  cr_assert_str_eq(rules_untrusted(fd, 0), "rules not a regular file");
+  close(fd);
+}
+
+Test(trust, reserved_variables)
+{
+  const char *yes[] = { "PROTO", "IPCLOCALPATH", "IPCREMOTEPATH", "IPCREMOTEEUID",
+    "IPCREMOTEEGID", "IPCREMOTEPID" };
+  const char *no[] = { "IPCUID", "IPCGID", "IPCERROUT", "proto", "IPCREMOTEEUIDX", "", "SEEN" };
+  for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) cr_assert(rules_var_reserved(yes[i]), "%s", yes[i]);
+  for (size_t i = 0; i < sizeof no / sizeof *no; i++) cr_assert(!rules_var_reserved(no[i]), "%s", no[i]);
+}
+
+/* ---- %GID keys --------------------------------------------------------- */
+
+static enum rules_result lookup_groups(bool exec, const uint32_t *g, size_t n, struct rules_match *m)
+{
+  struct rules_who who = { true, true, 1000, 100, n, g };
+  int fd = open(cdbpath, O_RDONLY);
+  enum rules_result r;
+  cr_assert_geq(fd, 0);
+  r = exec ? rules_lookup_exec(fd, &who, 0, "ls", m) : rules_lookup_conn(fd, &who, m);
+  close(fd);
+  return r;
+}
+
+Test(lookup, group_keys_between_egid_and_the_bare_suffix)
+{
+  static const uint32_t g[] = { 7, 100, 300 };
+  struct rules_match m;
+  struct kv kv[] = {
+    KV(".100,0.ls", "+N=2\0"), KV("%300,0.ls", "+N=3\0"), KV("%7,0.ls", "+N=4\0"),
+    KV(",0.ls", "+N=5\0"), KV("%8,0.ls", "D\0"),
+  };
+  make_cdb(cdbpath, kv, 5);
+  expect_match(lookup_groups(true, g, 3, &m), &m, ".100,0.ls", 2);
+  make_cdb(cdbpath, kv + 1, 4);
+  expect_match(lookup_groups(true, g, 3, &m), &m, "%7,0.ls", 4);   /* ascending: 7 first */
+  make_cdb(cdbpath, kv + 1, 1);
+  expect_match(lookup_groups(true, g, 3, &m), &m, "%300,0.ls", 3);
+  make_cdb(cdbpath, kv + 3, 2);
+  expect_match(lookup_groups(true, g, 3, &m), &m, ",0.ls", 5);      /* %8: not a member */
+  cr_assert_eq(lookup_groups(true, g, 0, &m), RULES_ALLOW, "no groups: the suffix");
+  rules_match_free(&m);
+}
+
+Test(lookup, group_keys_for_connections)
+{
+  static const uint32_t g[] = { 5, 9 };
+  struct rules_match m;
+  struct kv kv[] = { KV("%9", "D\0"), KV("", "+N=1\0") };
+  make_cdb(cdbpath, kv, 2);
+  cr_assert_eq(lookup_groups(false, g, 2, &m), RULES_DENY);
+  rules_match_free(&m);
+  expect_match(lookup_groups(false, g, 1, &m), &m, "", 1);
 }

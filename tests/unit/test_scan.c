@@ -56,3 +56,22 @@ Test(scan, fmt_u64_roundtrip)
   cr_assert_eq(fmt_u64(buf, UINT64_MAX), 20);
   cr_assert_str_eq(buf, "18446744073709551615");
 }
+
+Test(scan, groups_ascending_canonical)
+{
+  uint32_t g[4];
+  size_t n = 0;
+  cr_assert(scan_groups("0", g, 4, &n));
+  cr_assert_eq(n, 1);
+  cr_assert(scan_groups("4,27,4294967294", g, 4, &n));
+  cr_assert_eq(n, 3);
+  cr_assert_eq(g[2], 4294967294u);
+  cr_assert_not(scan_groups("", g, 4, &n));
+  cr_assert_not(scan_groups("27,4", g, 4, &n), "descending");
+  cr_assert_not(scan_groups("4,4", g, 4, &n), "repeated");
+  cr_assert_not(scan_groups("4,", g, 4, &n));
+  cr_assert_not(scan_groups(",4", g, 4, &n));
+  cr_assert_not(scan_groups("04", g, 4, &n));
+  cr_assert_not(scan_groups("1,2,3,4,5", g, 4, &n), "over the limit");
+  cr_assert_not(scan_groups("4294967295", g, 4, &n), "(gid_t)-1");
+}
