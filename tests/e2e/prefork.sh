@@ -100,17 +100,20 @@ check "sandbox from inside: no capabilities, no_new_privs, seccomp filter" "CapE
 CapBnd:	0000000000000000
 NoNewPrivs:	1
 Seccomp:	2" "$OUT"
-run do_as nobody env </dev/null
+# The caller's environment: only a checked TERM and LANG of it pass.
+run as 4242 4343 env -i TERM=vt100 LANG=C.UTF-8 FOO=bar IPCEXECPATH="$S" "$DO" nobody env </dev/null
 check "clean environment: the allow-list only" "HOME=/nonexistent
 IPCLOCALPATH=$S
 IPCREMOTEEGID=4343
 IPCREMOTEEUID=4242
 IPCREMOTEPATH=
 IPCREMOTEUSER=ipctest
+LANG=C.UTF-8
 LOGNAME=nobody
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 PROTO=IPC
 SHELL=/usr/sbin/nologin
+TERM=vt100
 USER=nobody" "$(printf '%s\n' "$OUT" | grep -v '^IPCREMOTEPID=' | sort)"
 has "$OUT" "IPCREMOTEPID=" && pass "IPCREMOTEPID passed to the command" || fail "no IPCREMOTEPID: $OUT"
 has "$OUT" "LD_PRELOAD" || has "$OUT" "FOO=" && fail "the server's LD_PRELOAD/FOO reached the command" \
