@@ -2,7 +2,10 @@
  * administrator sees them before a caller does. Only text goes out: a
  * warning changes neither the cdb nor the exit status. */
 #include <ctype.h>
+#include <errno.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +14,7 @@
 #include "die.h"
 #include "rules_compile.h"
 #include "sandbox_env.h"
+#include "scan.h"
 
 bool rules_warn_quiet;
 
@@ -125,6 +129,34 @@ static const char *resolve(const char *cmd, char *buf, size_t size)
   return 0;
 }
 
+/* The ids a key names that this machine does not know: a %GID without a
+ * group is most likely a mistyped id, and a target UID without a passwd
+ * entry makes the broker fail every request of the rule. */
+static void check_ids(enum rules_kind kind, const struct rules_line *r, unsigned long lineno)
+{
+  const char *key = r->range ? r->suffix : r->key;
+  size_t len = r->range ? r->suffixlen : r->keylen;
+  const char *comma = memchr(key, ',', len);
+  uint32_t id;
+
+  if (!r->range && len > 1 && key[0] == '%') {
+    size_t n = comma ? (size_t)(comma - key) : len;
+    if (scan_idn(key + 1, n - 1, &id)) {
+      errno = 0;
+      if (!getgrgid((gid_t)id) && (errno == 0 || errno == ENOENT || errno == ESRCH))
+        warn_line(lineno, "%%%u names no group on this machine", id);
+    }
+  }
+  if (kind == RULES_EXEC && comma) {
+    const char *dot = memchr(comma, '.', len - (size_t)(comma - key));
+    if (dot && scan_idn(comma + 1, (size_t)(dot - comma - 1), &id)) {
+      errno = 0;
+      if (!getpwuid((uid_t)id) && (errno == 0 || errno == ENOENT || errno == ESRCH))
+        warn_line(lineno, "the target uid %u has no passwd entry: the broker fails every request of this rule", id);
+    }
+  }
+}
+
 void rules_warn_line(enum rules_kind kind, const struct rules_line *r, unsigned long lineno)
 {
   const char *allow = 0, *prog, *caps = 0, *seccomp = 0;
@@ -132,8 +164,10 @@ void rules_warn_line(enum rules_kind kind, const struct rules_line *r, unsigned 
   bool args = false;
   size_t pos = 0;
 
-  if (kind != RULES_EXEC || rules_warn_quiet) return;
+  if (rules_warn_quiet) return;
   if (r->data.len && r->data.s[0] == 'D') return;
+  check_ids(kind, r, lineno);
+  if (kind != RULES_EXEC) return;
   while (pos < r->data.len) {
     const char *item = r->data.s + pos;
     if (item[0] == '=') allow = item + 1;

@@ -217,7 +217,27 @@ $W 8: $BASH_AT starts other programs and IPCARGS does not pin its arguments: the
 $W 9: IPCCAPS=\"all\" keeps every capability: the command can do what root can
 $W 10: IPCSECCOMP=\"none\" turns the system call filter off" "$RC $ERR"
 check "a rules file with warnings compiles" "4242,0.k" "$(cdb -l -m "$C/r.cdb" | grep -o '^4242,0.k')"
-cp "$C/r.cdb" "$C/warned.cdb"
+# Ids a key names that this machine does not know (54321 is neither a
+# group nor a user here).
+if getent group 54321 >/dev/null || getent passwd 54321 >/dev/null; then
+  fail "54321 exists on this machine: the unknown-id warnings cannot be tried"
+fi
+run_in '%54321,0.a:allow="/bin/true"
+%4343,0.b:allow="/bin/true"
+4242,54321.c:allow="/bin/true"
+4242-4243,54321.d:allow="/bin/true"
+%54321,54321.e:deny
+' "$IPCEXECRULES" "$C/r.cdb" "$C/r.tmp"
+check "warnings: a %GID without a group, a target uid without a user" "0 $W 1: %54321 names no group on this machine
+$W 3: the target uid 54321 has no passwd entry: the broker fails every request of this rule
+$W 4: the target uid 54321 has no passwd entry: the broker fails every request of this rule" "$RC $ERR"
+run_in '%54321:allow
+%4343:allow
+' "$(prog ipcrules)" "$C/c.cdb" "$C/c.tmp"
+check "ipcrules warns about a %GID without a group" "0 ipcrules: warning: line 1: %54321 names no group on this machine" "$RC $ERR"
+run_in '%54321:allow
+' "$(prog ipcrules)" -q "$C/c.cdb" "$C/c.tmp"
+check "ipcrules -q silences it" "0 " "$RC $ERR"
 run_in "4242,0.a:allow=\"bin/true\"
 4242,0.h:allow=\"/bin/true\",IPCCAPS=\"all\"
 " "$IPCEXECRULES" -q "$C/r.cdb" "$C/r.tmp"
