@@ -60,6 +60,20 @@ for bad in -x --bogus -- "-u"; do
   run "$DO" "$bad"
   check "ipcdo $bad: usage, exit 100" "100 $DO_USAGE" "$RC $ERR"
 done
+# Every program that reads options: run by another path, an unknown
+# option gets the program's own usage line, named by the program.
+mkdir -p "$T_TMP/by/another/path"
+for p in ipcserver ipcexecd ipcprint ipcexec-config ipcclient ipcexec ipcdo ipcrun ipcrules ipcexecrules \
+    ipcrulescheck ipcexecrulescheck; do
+  ln -sf "$(prog "$p")" "$T_TMP/by/another/path/x-$p"
+  run "$T_TMP/by/another/path/x-$p" -Z a b c </dev/null
+  if [ "$RC" = 100 ] && [ "${ERR#"$p: usage: "}" != "$ERR" ] && [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] &&
+      ! has "$ERR" "another/path" && ! has "$ERR" "invalid option"; then
+    pass "$p -Z: its own usage line, named $p"
+  else
+    fail "$p -Z: exit $RC, '$ERR'"
+  fi
+done
 run "$DO"
 check "ipcdo without operands: usage" "100 $DO_USAGE" "$RC $ERR"
 run "$DO" nobody
