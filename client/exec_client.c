@@ -101,9 +101,10 @@ int client_exec_broker(enum client_exec_mode mode, uint32_t uid, int argc,
  * rules allow that path for this caller and target. */
 char **client_exec_shell_argv(uint32_t uid, int argc, char *const *argv)
 {
+  /* Static, so that the vector stays reachable until exit. */
+  static char **v;
   struct passwd *pw;
   const char *sh;
-  char **v;
 
   errno = 0;
   pw = getpwuid((uid_t)uid);
