@@ -1,6 +1,8 @@
 #include "exec_client.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include "request.h"
 #include "scan.h"
 #include "unix_socket.h"
+#include "version.h"
 
 int client_exec_user(const char *user, uint32_t *uid, const char **why)
 {
@@ -86,14 +89,64 @@ int client_exec_broker(enum client_exec_mode mode, uint32_t uid, int argc,
   return client_exec_run(mode, fd, fd, uid, argc, argv);
 }
 
+/* The login shell is looked up here, on the caller's side, and sent as the
+ * command's path like any other: the broker trusts it no further than its
+ * rules allow that path for this caller and target. */
+char **client_exec_shell_argv(uint32_t uid, int argc, char *const *argv)
+{
+  /* Static, so that the vector stays reachable until exit. */
+  static char **v;
+  static struct pwfile_entry pw;
+  const char *sh;
+
+  switch (pwfile_byuid(uid, &pw)) {
+    case 0:
+      die_x(EXIT_USAGE, "unknown user: %u: no login shell to run", uid);
+    case -1:
+      die_sys(EXIT_TEMP, "unable to look up uid %u", uid);
+  }
+  /* passwd(5): an empty shell field means /bin/sh. */
+  sh = pw.shell[0] ? pw.shell : "/bin/sh";
+  if (sh[0] != '/') die_x(EXIT_USAGE, "the login shell of uid %u is not an absolute path", uid);
+  v = calloc((size_t)argc + 2, sizeof *v);
+  if (!v) die_nomem();
+  v[0] = strdup(sh);
+  if (!v[0]) die_nomem();
+  for (int i = 0; i < argc; i++) v[i + 1] = argv[i];
+  return v;
+}
+
+static const struct option longopts[] = {
+  { "help", no_argument, 0, 'h' },
+  { "version", no_argument, 0, 'V' },
+  { 0, 0, 0, 0 },
+};
+
 int client_exec_options(int argc, char **argv, const char *usage,
-    enum client_exec_mode *mode)
+    const char *help, bool with_user, struct client_exec_opts *o)
 {
   int opt;
-  *mode = CLIENT_EXEC_ATTACHED;
-  while ((opt = getopt(argc, argv, "+o")) != -1) {
-    if (opt == 'o') *mode = CLIENT_EXEC_070;
-    else die_usage(usage);
+
+  o->mode = CLIENT_EXEC_ATTACHED;
+  o->user = 0;
+  o->shell = false;
+  /* Our messages, never getopt's: they would name argv[0]'s path. */
+  opterr = 0;
+  while ((opt = getopt_long(argc, argv, "+hnosu:V", longopts, 0)) != -1) {
+    switch (opt) {
+      case 'h':
+        if (fputs(help, stdout) == EOF || fflush(stdout) != 0) exit(EXIT_TEMP);
+        exit(0);
+      case 'V': version_print();
+      case 'n': break;   /* sudo -n: the broker never prompts anyway */
+      case 'o': o->mode = CLIENT_EXEC_070; break;
+      case 's': o->shell = true; break;
+      case 'u':
+        if (!with_user || !optarg[0]) die_usage(usage);
+        o->user = optarg;
+        break;
+      default: die_usage(usage);
+    }
   }
   return optind;
 }

@@ -32,6 +32,7 @@ struct rules_line {
   const char *suffix;       /* what follows the range: "" or ",UID.CMD" */
   size_t suffixlen;
   struct buf data;          /* compiled record: D\0, +VAR=value\0, =path\0 */
+  const char *why;          /* for RULES_LINE_BAD and _RANGE: the reason */
 };
 
 /* Parses one line (without its newline; trailing blanks are stripped here).
@@ -53,6 +54,8 @@ enum rules_compile_status {
 
 struct rules_compile_error {
   int err;                  /* errno for the I/O cases */
+  unsigned long lineno;     /* PARSE, RANGE: the line's number, from 1 */
+  const char *why;          /* PARSE, RANGE: the reason (static text) */
   char line[1024];          /* the offending line, NUL-terminated, cut */
 };
 
@@ -62,6 +65,12 @@ struct rules_compile_error {
  * later failure the tmp we created is removed and cdb is left as it was. */
 enum rules_compile_status rules_compile(enum rules_kind kind, FILE *in,
     const char *cdb, const char *tmp, struct rules_compile_error *e);
+
+/* Warnings for an exec rule that compiles but is dangerous (rules_warn.c):
+ * one "PROG: warning: line N: ..." each on stderr, none when
+ * rules_warn_quiet. */
+extern bool rules_warn_quiet;
+void rules_warn_line(enum rules_kind kind, const struct rules_line *r, unsigned long lineno);
 
 /* The whole of ipcrules / ipcexecrules: usage, messages, exit codes. */
 int rules_compile_main(enum rules_kind kind, int argc, char **argv);

@@ -1,8 +1,8 @@
 #include <string.h>
 
-#include "ipcargs.h"
 #include "rules_compile.h"
 #include "rules_lookup.h"
+#include "sandbox_policy.h"
 #include "scan.h"
 
 /* The 0.70 grammar, kept byte for byte so old rules files compile to the
@@ -26,10 +26,12 @@ static bool parse_range(const char *key, size_t keylen, struct rules_line *out,
   while (dash < comma && key[dash] != '-') dash++;
   if (dash == comma) return false;
   if (!scan_idn(key, dash, &lo) || !scan_idn(key + dash + 1, comma - dash - 1, &hi) || lo > hi) {
+    out->why = "a range LO-HI needs two uids with LO <= HI";
     *st = RULES_LINE_BAD;
     return true;
   }
   if ((uint64_t)hi - lo + 1 > RULES_MAX_RANGE) {
+    out->why = "the range covers too many uids";
     *st = RULES_LINE_RANGE;
     return true;
   }
@@ -59,6 +61,32 @@ static bool quoted(const char **x, size_t *len, struct buf *data, bool *nomem)
   return true;
 }
 
+/* Every knob value of an exec rule, through the broker's own
+ * sandbox_policy_set: a value the broker would refuse (and so deny every
+ * request of the rule with) is refused here. data is the compiled record. */
+static bool knobs_valid(const struct buf *data, const char **why)
+{
+  struct sandbox_policy p;
+  size_t pos = 0;
+
+  sandbox_policy_init(&p);
+  while (pos < data->len) {
+    const char *item = data->s + pos;
+    size_t ilen = strlen(item);
+    const char *eq = item[0] == '+' ? strchr(item, '=') : 0;
+    char name[64];
+    if (eq && (size_t)(eq - item - 1) < sizeof name) {
+      memcpy(name, item + 1, (size_t)(eq - item - 1));
+      name[eq - item - 1] = 0;
+      if (sandbox_policy_set(&p, name, eq + 1, why) < 0) return false;
+    }
+    pos += ilen + 1;
+  }
+  return true;
+}
+
+#define BAD(reason) do { out->why = (reason); return RULES_LINE_BAD; } while (0)
+
 enum rules_line_status rules_parse_line(enum rules_kind kind, const char *line,
     size_t len, struct rules_line *out)
 {
@@ -70,13 +98,14 @@ enum rules_line_status rules_parse_line(enum rules_kind kind, const char *line,
   out->range = false;
   out->key = out->suffix = 0;
   out->keylen = out->suffixlen = 0;
+  out->why = 0;
 
   while (len && (line[len - 1] == '\n' || line[len - 1] == ' ' || line[len - 1] == '\t'))
     --len;
   if (!len || line[0] == '#') return RULES_LINE_IGNORED;
   colon = memchr(line, ':', len);
   if (!colon) return RULES_LINE_IGNORED;
-  if (memchr(line, 0, len)) return RULES_LINE_BAD;
+  if (memchr(line, 0, len)) BAD("a NUL byte in the line");
 
   out->key = line;
   out->keylen = (size_t)(colon - line);
@@ -94,46 +123,47 @@ enum rules_line_status rules_parse_line(enum rules_kind kind, const char *line,
       if (!buf_catb(&out->data, "=", 1)) return RULES_LINE_NOMEM;
       x++;
       len--;
-      if (!quoted(&x, &len, &out->data, &nomem))
-        return nomem ? RULES_LINE_NOMEM : RULES_LINE_BAD;
-      if (out->data.len == 2) return RULES_LINE_BAD;   /* allow="" */
+      if (!quoted(&x, &len, &out->data, &nomem)) {
+        if (nomem) return RULES_LINE_NOMEM;
+        BAD("the allow path has no closing quote");
+      }
+      if (out->data.len == 2) BAD("an empty allow path");   /* allow="" */
     }
   } else {
-    return RULES_LINE_BAD;
+    BAD("the key is not followed by allow or deny");
   }
 
   while (len) {
     const char *eq;
-    if (*x != ',') return RULES_LINE_BAD;
+    if (*x != ',') BAD("expected ,VAR=\"value\" or the end of the line");
     eq = memchr(x, '=', len);
-    if (!eq) return RULES_LINE_BAD;
-    if (eq == x + 1) return RULES_LINE_BAD;              /* ,=value */
+    if (!eq) BAD("a variable without =");
+    if (eq == x + 1) BAD("an empty variable name");      /* ,=value */
     if (!buf_catb(&out->data, "+", 1) || !buf_catb(&out->data, x + 1, (size_t)(eq - x)))
       return RULES_LINE_NOMEM;
-    {
-      bool pinned = kind == RULES_EXEC && eq - x - 1 == 7 && !memcmp(x + 1, "IPCARGS", 7);
-      size_t vstart = out->data.len;
-      const char *why;
-      len -= (size_t)(eq - x) + 1;
-      x = eq + 1;
-      if (!quoted(&x, &len, &out->data, &nomem))
-        return nomem ? RULES_LINE_NOMEM : RULES_LINE_BAD;
-      /* A malformed IPCARGS would deny every request of the rule: refuse
-       * it here. The value is NUL-terminated in data. */
-      if (pinned && !ipcargs_valid(out->data.s + vstart, out->data.len - vstart - 1, &why))
-        return RULES_LINE_BAD;
+    len -= (size_t)(eq - x) + 1;
+    x = eq + 1;
+    if (!quoted(&x, &len, &out->data, &nomem)) {
+      if (nomem) return RULES_LINE_NOMEM;
+      BAD("a value has no closing quote");
     }
   }
+
+  /* A knob value the broker refuses would deny every request of the rule
+   * at run time: refuse it here (IPCARGS included). A deny rule applies
+ * none, as in 0.70. */
+  if (kind == RULES_EXEC && out->data.len && out->data.s[0] != 'D' && !knobs_valid(&out->data, &out->why))
+    return RULES_LINE_BAD;
 
   /* The lookup refuses a record over these limits as malformed, so a line
    * that compiled to one would fail every request it matches at run time:
    * refuse it here, where the admin sees which line it is. */
-  if (out->data.len > RULES_MAX_RECORD) return RULES_LINE_BAD;
+  if (out->data.len > RULES_MAX_RECORD) BAD("the rule is too long");
   {
     size_t items = 0;
     for (size_t i = 0; i < out->data.len; i++)
       if (!out->data.s[i]) items++;
-    if (items > RULES_MAX_ITEMS) return RULES_LINE_BAD;
+    if (items > RULES_MAX_ITEMS) BAD("too many variables");
   }
 
   if (parse_range(out->key, out->keylen, out, &st)) return st;

@@ -33,7 +33,8 @@ printf '%s\n' '%4351:deny' ':allow,IPCREMOTEGROUPS="4344"' | "$(prog ipcrules)" 
 run_in '4242,65534.bad:allow="/bin/echo",IPCARGS="a\"
 ' "$IPCEXECRULES" "$T_TMP/bad.cdb" "$T_TMP/bad.tmp"
 check "ipcexecrules refuses a trailing lone backslash" \
-  '100 ipcexecrules: fatal: unable to parse this line: 4242,65534.bad:allow="/bin/echo",IPCARGS="a\"' "$RC $ERR"
+  '100 ipcexecrules: warning: line 1: invalid IPCARGS
+ipcexecrules: fatal: unable to parse this line: 4242,65534.bad:allow="/bin/echo",IPCARGS="a\"' "$RC $ERR"
 run_in '4242,65534.bad:allow="/bin/echo",IPCARGS="* a"
 ' "$IPCEXECRULES" "$T_TMP/bad.cdb" "$T_TMP/bad.tmp"
 check "ipcexecrules refuses a star before the end" 100 "$RC"
