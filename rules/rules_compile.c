@@ -163,6 +163,7 @@ enum rules_compile_status rules_compile(enum rules_kind kind, FILE *in,
   }
   free(line);
   buf_free(&r.data);
+  buf_free(&r.keybuf);
   return RULES_COMPILE_OK;
 
 fail:
@@ -174,6 +175,7 @@ fail_fd:
   unlink_mine(tmp, &mine);
   free(line);
   buf_free(&r.data);
+  buf_free(&r.keybuf);
   return st;
 }
 

@@ -23,7 +23,8 @@ enum rules_line_status {
   RULES_LINE_NOMEM = 4,
 };
 
-/* One parsed line. key and suffix point into the caller's line. */
+/* One parsed line. key and suffix point into the caller's line, or into
+ * keybuf when a user or group name in the key was resolved. */
 struct rules_line {
   const char *key;          /* the whole key, when not a range */
   size_t keylen;
@@ -32,11 +33,13 @@ struct rules_line {
   const char *suffix;       /* what follows the range: "" or ",UID.CMD" */
   size_t suffixlen;
   struct buf data;          /* compiled record: D\0, +VAR=value\0, =path\0 */
+  struct buf keybuf;        /* the key with names made numbers, when it had any */
   const char *why;          /* for RULES_LINE_BAD and _RANGE: the reason */
 };
 
 /* Parses one line (without its newline; trailing blanks are stripped here).
- * data is reset and refilled; free it with buf_free when done. */
+ * data and keybuf are reset and refilled; free both with buf_free when
+ * done. */
 enum rules_line_status rules_parse_line(enum rules_kind kind, const char *line,
     size_t len, struct rules_line *out);
 

@@ -1,3 +1,6 @@
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rules_compile.h"
@@ -85,6 +88,185 @@ static bool knobs_valid(const struct buf *data, const char **why)
   return true;
 }
 
+/* ---- names in keys and in IPCUID/IPCGID, resolved when compiling ------ */
+
+/* For the reason of an unknown name (the compiler is single-threaded). */
+static char namewhy[160];
+
+static bool all_digits(const char *s, size_t n)
+{
+  if (!n) return false;
+  for (size_t i = 0; i < n; i++)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+
+/* A user or group name as useradd and groupadd make them: a letter or _
+ * first, then letters, digits, _ and -, perhaps a final $. Anything else
+ * in a key (a space, say) is kept byte for byte, as 0.70 did. */
+static bool is_name(const char *s, size_t n)
+{
+  if (!n || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
+    return false;
+  for (size_t i = 1; i < n; i++) {
+    char c = s[i];
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+        c == '-' || (c == '$' && i == n - 1))
+      continue;
+    return false;
+  }
+  return true;
+}
+
+/* Appends the id of the user (group: is_group) named by s[0..n) to b: the
+ * field as it stands when all digits (0.70 keys compile to the same
+ * bytes), else the name looked up now. False with *why when unknown. */
+static bool put_id(struct buf *b, const char *s, size_t n, bool is_group, bool *nomem,
+    const char **why)
+{
+  char name[128];
+  unsigned long id;
+  if (!is_name(s, n)) {
+    if (!buf_catb(b, s, n)) *nomem = true;   /* digits, or as 0.70 had it */
+    return !*nomem;
+  }
+  if (n >= sizeof name) {
+    *why = is_group ? "a group name too long" : "a user name too long";
+    return false;
+  }
+  memcpy(name, s, n);
+  name[n] = 0;
+  if (is_group) {
+    struct group *g = getgrnam(name);
+    if (!g) {
+      snprintf(namewhy, sizeof namewhy, "unknown group %s", name);
+      *why = namewhy;
+      return false;
+    }
+    id = (unsigned long)g->gr_gid;
+  } else {
+    struct passwd *pw = getpwnam(name);
+    if (!pw) {
+      snprintf(namewhy, sizeof namewhy, "unknown user %s", name);
+      *why = namewhy;
+      return false;
+    }
+    id = (unsigned long)pw->pw_uid;
+  }
+  if (id > SCAN_ID_MAX) {
+    *why = "a name whose id is -1";
+    return false;
+  }
+  if (!buf_catu(b, id)) *nomem = true;
+  return !*nomem;
+}
+
+/* The client part of a key (before the ',' of an exec key, the whole of a
+ * connection key): "", %G, .G, U, U.G, or a numeric range LO-HI. */
+static bool put_client(struct buf *b, const char *s, size_t n, bool *nomem, const char **why)
+{
+  const char *dot, *dash;
+  if (!n) return true;
+  if (s[0] == '%' || s[0] == '.') {
+    if (!buf_catb(b, s, 1)) { *nomem = true; return false; }
+    return put_id(b, s + 1, n - 1, true, nomem, why);
+  }
+  dash = memchr(s, '-', n);
+  if (dash && !memchr(s, '.', n) && all_digits(s, (size_t)(dash - s)) &&
+      all_digits(dash + 1, n - (size_t)(dash - s) - 1)) {
+    if (!buf_catb(b, s, n)) *nomem = true;   /* a range: numbers only */
+    return !*nomem;
+  }
+  dot = memchr(s, '.', n);
+  if (!dot) return put_id(b, s, n, false, nomem, why);
+  if (!put_id(b, s, (size_t)(dot - s), false, nomem, why)) return false;
+  if (!buf_catb(b, ".", 1)) {
+    *nomem = true;
+    return false;
+  }
+  return put_id(b, dot + 1, n - (size_t)(dot - s) - 1, true, nomem, why);
+}
+
+/* Rewrites out->key into out->keybuf with every name made its number;
+ * out->key then points there. A key without names is left as it is. */
+static enum rules_line_status resolve_key(enum rules_kind kind, struct rules_line *out)
+{
+  const char *k = out->key, *comma = 0;
+  size_t n = out->keylen, client;
+  bool nomem = false, named = false;
+  struct buf *b = &out->keybuf;
+
+  if (kind == RULES_EXEC) comma = memchr(k, ',', n);
+  client = comma ? (size_t)(comma - k) : n;
+  {
+    /* Any field of the client part, split at . and after a leading % */
+    size_t i = client && (k[0] == '%' || k[0] == '.') ? 1 : 0;
+    while (i < client) {
+      size_t f = i;
+      while (f < client && k[f] != '.') f++;
+      if (is_name(k + i, f - i)) named = true;
+      i = f + 1;
+    }
+  }
+  if (comma) {
+    const char *dot = memchr(comma + 1, '.', n - client - 1);
+    size_t ulen = dot ? (size_t)(dot - comma - 1) : n - client - 1;
+    if (is_name(comma + 1, ulen)) named = true;
+  }
+  if (!named) return RULES_LINE_OK;
+
+  b->len = 0;
+  if (!put_client(b, k, client, &nomem, &out->why))
+    return nomem ? RULES_LINE_NOMEM : RULES_LINE_BAD;
+  if (comma) {
+    const char *dot = memchr(comma + 1, '.', n - client - 1);
+    size_t ulen = dot ? (size_t)(dot - comma - 1) : n - client - 1;
+    if (!buf_catb(b, ",", 1) || (ulen && !put_id(b, comma + 1, ulen, false, &nomem, &out->why)))
+      return nomem ? RULES_LINE_NOMEM : RULES_LINE_BAD;
+    if (dot && !buf_catb(b, dot, n - (size_t)(dot - k))) return RULES_LINE_NOMEM;
+  }
+  out->key = b->s;
+  out->keylen = b->len;
+  return RULES_LINE_OK;
+}
+
+/* IPCUID="name" and IPCGID="name" in an exec rule's record become their
+ * numbers, so that the cdb holds numbers only. */
+static enum rules_line_status resolve_knobs(struct rules_line *out)
+{
+  struct buf nb = BUF_ZERO;
+  size_t pos = 0;
+  bool nomem = false, changed = false;
+
+  while (pos < out->data.len) {
+    const char *item = out->data.s + pos;
+    size_t ilen = strlen(item);
+    bool uid = !strncmp(item, "+IPCUID=", 8), gid = !strncmp(item, "+IPCGID=", 8);
+    if ((uid || gid) && is_name(item + 8, ilen - 8)) {
+      if (!buf_catb(&nb, item, 8) || !put_id(&nb, item + 8, ilen - 8, gid, &nomem, &out->why)) {
+        buf_free(&nb);
+        return nomem ? RULES_LINE_NOMEM : RULES_LINE_BAD;
+      }
+      changed = true;
+    } else if (!buf_catb(&nb, item, ilen)) {
+      buf_free(&nb);
+      return RULES_LINE_NOMEM;
+    }
+    if (!buf_cat0(&nb)) {
+      buf_free(&nb);
+      return RULES_LINE_NOMEM;
+    }
+    pos += ilen + 1;
+  }
+  if (changed) {
+    buf_free(&out->data);
+    out->data = nb;
+  } else {
+    buf_free(&nb);
+  }
+  return RULES_LINE_OK;
+}
+
 #define BAD(reason) do { out->why = (reason); return RULES_LINE_BAD; } while (0)
 
 enum rules_line_status rules_parse_line(enum rules_kind kind, const char *line,
@@ -95,6 +277,7 @@ enum rules_line_status rules_parse_line(enum rules_kind kind, const char *line,
   bool nomem = false;
 
   out->data.len = 0;
+  out->keybuf.len = 0;
   out->range = false;
   out->key = out->suffix = 0;
   out->keylen = out->suffixlen = 0;
@@ -148,6 +331,10 @@ enum rules_line_status rules_parse_line(enum rules_kind kind, const char *line,
       BAD("a value has no closing quote");
     }
   }
+
+  /* Names where numbers go: the cdb holds numbers only. */
+  if ((st = resolve_key(kind, out)) != RULES_LINE_OK) return st;
+  if (kind == RULES_EXEC && (st = resolve_knobs(out)) != RULES_LINE_OK) return st;
 
   /* A knob value the broker refuses would deny every request of the rule
    * at run time: refuse it here (IPCARGS included). A deny rule applies

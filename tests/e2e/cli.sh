@@ -166,7 +166,7 @@ mkdir -p "$C"
 printf '1.2,0.ok:allow="/bin/true"\n' | "$IPCEXECRULES" "$C/r.cdb" "$C/r.tmp" || fail "the first cdb did not compile"
 old=$(cdb -l -m "$C/r.cdb")
 for bad in 'IPCCAPS="cap_nosuch"' 'IPCCAPS="cap_chown,"' 'IPCSECCOMP="loose"' 'IPCUMASK="999"' \
-  'IPCTIMEOUT="-1"' 'IPCTIMEOUT="604801"' 'IPCUID="root"' 'IPCGID="4294967295"' 'IPCKEEPENV="A-B"' \
+  'IPCTIMEOUT="-1"' 'IPCTIMEOUT="604801"' 'IPCUID="01"' 'IPCGID="4294967295"' 'IPCKEEPENV="A-B"' \
   'IPCERROUT="yes"' 'IPCCLIENTENV="2"' 'IPCCLIENTENV=""' 'IPCARGS="a\"'; do
   knob=${bad%%=*}
   line="4242,0.x:allow=\"/bin/true\",$bad"

@@ -277,13 +277,13 @@ check "... and in log/run" "$W/log" "$(eval "$(grep '^cd ' "$W/log/run")" && pwd
 
 EX=$SRC/contrib/rules.example
 run "$IPCEXECRULES" "$T_TMP/ex.cdb" "$T_TMP/ex.tmp" <"$EX"
-check "rules.example compiles, warning about its all-powerful rule only" '0|ipcexecrules: warning: line 95: IPCCAPS="all" keeps every capability: the command can do what root can
-ipcexecrules: warning: line 95: IPCSECCOMP="none" turns the system call filter off' "$RC|$ERR"
+check "rules.example compiles, warning about its all-powerful rule only" '0|ipcexecrules: warning: line 98: IPCCAPS="all" keeps every capability: the command can do what root can
+ipcexecrules: warning: line 98: IPCSECCOMP="none" turns the system call filter off' "$RC|$ERR"
 active=$(grep -v '^#' "$EX" | grep ':')
 for k in IPCUID IPCGID IPCERROUT IPCCAPS IPCSECCOMP IPCUMASK IPCKEEPENV IPCTIMEOUT IPCARGS IPCCLIENTENV; do
   printf '%s\n' "$active" | grep -q ",$k=" && pass "rules.example uses $k" || fail "rules.example lacks $k"
 done
-for form in '^[0-9]+\.[0-9]+,[0-9]+\.' '^[0-9]+,[0-9]+\.' '^\.[0-9]+,[0-9]+\.' '^%[0-9]+,[0-9]+\.' '^,[0-9]+\.' \
+for form in '^[0-9]+\.[0-9]+,[0-9]+\.' '^[0-9]+,[0-9]+\.' '^\.[0-9]+,[0-9]+\.' '^%[a-z0-9]+,[a-z0-9]+\.' '^,[0-9]+\.' \
     '^[0-9]+-[0-9]+,[0-9]+\.' '^:' ':allow$' ':allow,' ':allow="' ':deny$' ',[A-Z_]+=/'; do
   printf '%s\n' "$active" | grep -qE -- "$form" && pass "rules.example has a rule matching $form" \
     || fail "rules.example has no rule matching $form"

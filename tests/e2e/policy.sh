@@ -23,7 +23,24 @@ rules '4242,65534.echo:allow="/bin/echo",IPCARGS="restart nginx"
 %4344,65534.prec:allow="/bin/echo",WHICH="group"
 %4344,65534.fallback:allow="/bin/echo",WHICH="group"
 ,65534.fallback:allow="/bin/echo",WHICH="any"
-%5099,65534.many:allow="/bin/echo"'
+%5099,65534.many:allow="/bin/echo"
+ipctest,nobody.byname:allow="/bin/echo"
+%ipctest2,nobody.bygroup:allow="/bin/echo"
+ipctest.ipctestg,root.asroot:allow="/bin/echo",IPCUID="nobody",IPCGID="nogroup"'
+
+# Names where numbers go are resolved when compiling: the cdb holds numbers.
+keys=$(cdb -l "$T_TMP/exec.cdb" | sed 's/^+[0-9]*://' | grep -E 'byname|bygroup|asroot' | sort | tr '\n' ' ')
+check "names in keys compile to numbers" "%4344,65534.bygroup 4242,65534.byname 4242.4343,0.asroot " "$keys"
+has "$(cdb -q "$T_TMP/exec.cdb" '4242.4343,0.asroot' | tr '\0' ' ')" '+IPCUID=65534 +IPCGID=65534 ' \
+  && pass "IPCUID and IPCGID names compile to numbers" || fail "IPCUID/IPCGID: $(cdb -q "$T_TMP/exec.cdb" '4242.4343,0.asroot' | tr '\0' ' ')"
+run_in 'nosuchuser-here,0.id:allow
+' "$IPCEXECRULES" "$T_TMP/bad.cdb" "$T_TMP/bad.tmp"
+check "an unknown user in a key is a parse error" "100" "$RC"
+has "$ERR" "unknown user nosuchuser-here" && has "$ERR" "unable to parse this line: nosuchuser-here,0.id:allow" \
+  && pass "... that names the user and keeps the 0.70 message" || fail "... message: $ERR"
+run_in '%nosuchgroup-here:allow
+' "$(prog ipcrules)" "$T_TMP/bad.cdb" "$T_TMP/bad.tmp"
+has "$ERR" "unknown group nosuchgroup-here" && pass "an unknown group in a connection key too" || fail "unknown group: $ERR"
 
 # The connection rules: members of 4351 are turned away, and no rule may
 # set the groups the exec broker sees.
@@ -91,6 +108,14 @@ for B in ipcserver ipcexecd; do
   check "$B: an escaped star is only a star" 100 "$RC"
   run do_as nobody any what ever
   check "$B: without IPCARGS any arguments" "0 what ever" "$RC $OUT"
+  run do_as nobody byname x
+  check "$B: a rule written with user names" "0 x" "$RC $OUT"
+  run do_groups 4344 nobody bygroup x
+  check "$B: a %group rule written with a group name" "0 x" "$RC $OUT"
+  run do_as root asroot x
+  check "$B: IPCUID=\"nobody\" by name" "0 x" "$RC $OUT"
+  has "$(grep -a 'asroot req=' "$LOG" | head -1)" 'target_uid=65534' && pass "$B: ... runs as 65534" \
+    || fail "$B: ... audit: $(grep -a 'asroot req=' "$LOG" | head -1)"
   # %GID: the caller's supplementary groups, from the kernel
   run do_groups 4344 nobody grp hi
   check "$B: %4344 matches a member of 4344" "0 hi" "$RC $OUT"
