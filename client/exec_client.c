@@ -12,6 +12,7 @@
 #include "pwfile.h"
 #include "config.h"
 #include "die.h"
+#include "fd.h"
 #include "relay.h"
 #include "request.h"
 #include "scan.h"
@@ -89,6 +90,65 @@ int client_exec_broker(enum client_exec_mode mode, uint32_t uid, int argc,
   return client_exec_run(mode, fd, fd, uid, argc, argv);
 }
 
+/* Reads one netstring (at most size - 1 bytes) into buf, NUL-terminated.
+ * False at end of stream or on anything that is not one. */
+static bool read_netstring(int fd, char *buf, size_t size)
+{
+  size_t len = 0, got = 0;
+  char c;
+  for (;;) {
+    ssize_t r = read(fd, &c, 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    if (c == ':') break;
+    if (c < '0' || c > '9' || len > size) return false;
+    len = len * 10 + (size_t)(c - '0');
+  }
+  if (len >= size) return false;
+  while (got < len + 1) {
+    ssize_t r = read(fd, got < len ? buf + got : &c, got < len ? len - got : 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    got += (size_t)r;
+  }
+  buf[len] = 0;
+  return c == ',';
+}
+
+int client_exec_list(bool has_target, uint32_t target)
+{
+  const char *path = getenv("IPCEXECPATH");
+  char req[64], line[2048];
+  int fd, n;
+
+  if (!path || !path[0]) path = IPCEXEC_PATH;
+  fd = peer_unix_connect(path, 0);
+  if (fd < 0) die_sys(EXIT_TEMP, "unable to connect to %s", path);
+  client_check_broker(fd, path);
+  if (has_target) {
+    char num[16];
+    snprintf(num, sizeof num, "%lu", (unsigned long)target);
+    n = snprintf(req, sizeof req, "L1:1,%zu:%s,", strlen(num), num);
+  } else {
+    n = snprintf(req, sizeof req, "L1:1,0:,");
+  }
+  if (fd_write_all(fd, req, (size_t)n) < 0) die_sys(EXIT_TEMP, "unable to write to %s", path);
+  while (read_netstring(fd, line, sizeof line)) {
+    switch (line[0]) {
+      case 'l':
+        if (printf("%s\n", line + 1) < 0) die_sys(EXIT_TEMP, "unable to write output");
+        break;
+      case 'E':
+        if (fflush(stdout) != 0) die_sys(EXIT_TEMP, "unable to write output");
+        return 0;
+      default:
+        die_x(EXIT_TEMP, "the broker could not list the rules (see its log)");
+    }
+  }
+  fflush(stdout);
+  die_x(EXIT_TEMP, "the broker closed the connection without a list (it may be too old for -l)");
+}
+
 /* The login shell is looked up here, on the caller's side, and sent as the
  * command's path like any other: the broker trusts it no further than its
  * rules allow that path for this caller and target. */
@@ -130,9 +190,10 @@ int client_exec_options(int argc, char **argv, const char *usage,
   o->mode = CLIENT_EXEC_ATTACHED;
   o->user = 0;
   o->shell = false;
+  o->list = false;
   /* Our messages, never getopt's: they would name argv[0]'s path. */
   opterr = 0;
-  while ((opt = getopt_long(argc, argv, "+hnosu:V", longopts, 0)) != -1) {
+  while ((opt = getopt_long(argc, argv, "+hlnosu:V", longopts, 0)) != -1) {
     switch (opt) {
       case 'h':
         if (fputs(help, stdout) == EOF || fflush(stdout) != 0) exit(EXIT_TEMP);
@@ -141,6 +202,7 @@ int client_exec_options(int argc, char **argv, const char *usage,
       case 'n': break;   /* sudo -n: the broker never prompts anyway */
       case 'o': o->mode = CLIENT_EXEC_070; break;
       case 's': o->shell = true; break;
+      case 'l': o->list = true; break;
       case 'u':
         if (!with_user || !optarg[0]) die_usage(usage);
         o->user = optarg;

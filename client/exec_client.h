@@ -35,11 +35,16 @@ int client_exec_run(enum client_exec_mode mode, int to_server, int from_server,
 int client_exec_broker(enum client_exec_mode mode, uint32_t uid, int argc,
     char *const *argv);
 
+/* ipcdo -l: asks the broker what the caller may run (as target only, when
+ * has_target) and prints one line per rule. Returns 0 or exits 111. */
+int client_exec_list(bool has_target, uint32_t target);
+
 /* What ipcdo and ipcrun were told. */
 struct client_exec_opts {
   enum client_exec_mode mode;   /* -o: CLIENT_EXEC_070 */
   const char *user;             /* -u user, or NULL */
   bool shell;                   /* -s: run the target's login shell */
+  bool list;                    /* -l: list what the caller may run */
 };
 
 /* The option parsing ipcdo and ipcrun share: -h/--help prints help on

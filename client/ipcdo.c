@@ -11,14 +11,17 @@
 #include "version.h"
 
 #define USAGE "ipcdo [ -hnos ] [ -u user | user ] prog [ arg ... ]"
+#define USAGE_LIST "ipcdo -l [ -u user | user ]"
 #define HELP \
   "usage: " USAGE "\n" \
   "       ipcdo -s [ -hno ] [ -u user | user ] [ arg ... ]\n" \
+  "       " USAGE_LIST "\n" \
   "Ask the ipcexec broker to run prog as user; its rules decide.\n" \
   "  -u user    the target user (name or uid); the same as the operand user\n" \
   "  -s         run the target's login shell from the passwd database\n" \
   "             (the rules must allow that path), with arg ... as its arguments\n" \
   "  -o         send the plain ucspi-ipc 0.70 request (no exit status back)\n" \
+  "  -l         list what the rules let you run (as user only, if given)\n" \
   "  -n         accepted and ignored: the broker never prompts\n" \
   "  -h, --help     this help\n" \
   "  -V, --version  the version\n"
@@ -36,6 +39,15 @@ int main(int argc, char **argv)
   version_arg(argc, argv);
   i = client_exec_options(argc, argv, USAGE, HELP, true, &o);
   user = o.user;
+  if (o.list) {
+    if (!user && i < argc) user = argv[i++];
+    if (i < argc || (user && !user[0])) die_usage(USAGE_LIST);
+    if (user && client_exec_user(user, &uid, &why) < 0) {
+      if (errno) die_sys(EXIT_TEMP, "%s %s", why, user);
+      die_x(EXIT_USAGE, "%s: %s", why, user);
+    }
+    return client_exec_list(user != 0, user ? uid : 0);
+  }
   if (!user) {
     if (i >= argc) die_usage(USAGE);
     user = argv[i++];

@@ -9,10 +9,12 @@
 #define HELP \
   "usage: " USAGE "\n" \
   "       ipcrun -s [ -hno ] [ arg ... ]\n" \
+  "       ipcrun -l\n" \
   "Ask the ipcexec broker to run prog as root; its rules decide.\n" \
   "  -s         run root's login shell from the passwd database\n" \
   "             (the rules must allow that path), with arg ... as its arguments\n" \
   "  -o         send the plain ucspi-ipc 0.70 request (no exit status back)\n" \
+  "  -l         list what the rules let you run as root\n" \
   "  -n         accepted and ignored: the broker never prompts\n" \
   "  -h, --help     this help\n" \
   "  -V, --version  the version\n" \
@@ -27,6 +29,10 @@ int main(int argc, char **argv)
   die_init("ipcrun");
   version_arg(argc, argv);
   i = client_exec_options(argc, argv, USAGE, HELP, false, &o);
+  if (o.list) {
+    if (i < argc) die_usage("ipcrun -l");
+    return client_exec_list(true, 0);
+  }
   cmd = argv + i;
   n = argc - i;
   if (o.shell) {

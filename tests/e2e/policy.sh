@@ -26,7 +26,10 @@ rules '4242,65534.echo:allow="/bin/echo",IPCARGS="restart nginx"
 %5099,65534.many:allow="/bin/echo"
 ipctest,nobody.byname:allow="/bin/echo"
 %ipctest2,nobody.bygroup:allow="/bin/echo"
-ipctest.ipctestg,root.asroot:allow="/bin/echo",IPCUID="nobody",IPCGID="nogroup"'
+ipctest.ipctestg,root.asroot:allow="/bin/echo",IPCUID="nobody",IPCGID="nogroup"
+4245,65534.secret:allow="/bin/echo"
+%4350,65534.gsecret:allow="/bin/echo"
+4242,0.rootdeny:deny'
 
 # Names where numbers go are resolved when compiling: the cdb holds numbers.
 keys=$(cdb -l "$T_TMP/exec.cdb" | sed 's/^+[0-9]*://' | grep -E 'byname|bygroup|asroot' | sort | tr '\n' ' ')
@@ -149,6 +152,23 @@ for B in ipcserver ipcexecd; do
   check "$B: a connection rule cannot hand out a group" 100 "$RC"
   grep -a -q 'ignoring IPCREMOTEGROUPS from rule' "$LOG" && pass "$B: ... and says so" \
     || fail "$B: ... no warning: $(grep -a ignoring "$LOG" | head -2)"
+
+  # ipcdo -l: what this caller may run, and nothing about anyone else
+  run do_groups 4344 -l
+  check "$B: ipcdo -l exits 0" "0" "$RC"
+  has "$OUT" "as nobody (65534): echo: allow, runs /bin/echo, arguments restart nginx, capabilities none, seccomp default" \
+    && pass "$B: -l shows a pinned rule as the broker reads it" || fail "$B: -l pinned: $OUT"
+  has "$OUT" "as nobody (65534): bygroup: allow" && pass "$B: -l shows %group rules of the caller's groups" \
+    || fail "$B: -l group: $OUT"
+  has "$OUT" "as root (0): rootdeny: deny" && pass "$B: -l shows deny rules as such" || fail "$B: -l deny: $OUT"
+  { has "$OUT" secret || has "$OUT" gsecret; } && fail "$B: -l shows another caller's rules: $OUT" \
+    || pass "$B: -l shows no rule of another uid or group"
+  check "$B: -l shows the rule that decides, once per target and command" 1 "$(printf '%s\n' "$OUT" | grep -c ': prec: ')"
+  run do_as -l root
+  check "$B: ipcdo -l root lists root's targets only" "as root (0): asroot: allow, runs /bin/echo, arguments any, capabilities none, seccomp default, as uid 65534 instead
+as root (0): rootdeny: deny" "$OUT"
+  wait_for 1 '^ipcexec: list 4242\.4343,0\. .*shown=2 ' "$LOG" && pass "$B: each list gets an audit line" \
+    || fail "$B: list audit: $(grep -a 'ipcexec: list' "$LOG")"
 
   wait_for 5 'reason=arguments\\x20not\\x20allowed' "$LOG" && pass "$B: denials say why in the audit line" \
     || fail "$B: audit: $(grep -a deny "$LOG" | head -3)"
