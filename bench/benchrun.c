@@ -129,6 +129,7 @@ int main(int argc, char **argv)
   double *t, sum = 0;
   int opt, null;
 
+  opterr = 0;
   while ((opt = getopt(argc, argv, "+u:g:n:w:a")) != -1) {
     switch (opt) {
       case 'u': uid = (long)number(optarg, 4294967294UL); break;

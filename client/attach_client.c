@@ -60,7 +60,7 @@ static void offered_env(char **out, size_t max)
   for (char **e = environ; *e && n < max; e++) {
     size_t len = strlen(*e) + 1;
     if (strncmp(*e, "TERM=", 5) && strncmp(*e, "LANG=", 5) && strncmp(*e, "COLORTERM=", 10) &&
-        strncmp(*e, "LC_", 3))
+        strncmp(*e, "LANGUAGE=", 9) && strncmp(*e, "LC_", 3))
       continue;
     if (len > 256 || total + len > ATTACH_MAX_ENVLEN) continue;
     out[n++] = *e;

@@ -1,40 +1,37 @@
 #include "exec_client.h"
 
 #include <errno.h>
-#include <pwd.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "attach_client.h"
 #include "buf.h"
+#include "pwfile.h"
 #include "config.h"
 #include "die.h"
+#include "fd.h"
 #include "relay.h"
 #include "request.h"
 #include "scan.h"
 #include "unix_socket.h"
+#include "version.h"
 
 int client_exec_user(const char *user, uint32_t *uid, const char **why)
 {
-  struct passwd *pw;
+  struct pwfile_entry e;
 
   if (scan_id(user, uid)) return 0;
-  errno = 0;
-  pw = getpwnam(user);
-  if (pw) {
-    /* A passwd entry with uid -1 would mean "no change": never a target. */
-    if ((uint64_t)pw->pw_uid > SCAN_ID_MAX) {
+  switch (pwfile_byname(user, &e)) {
+    case 1:
+      *uid = e.uid;   /* scan_id refused uid -1, "no change": never a target */
+      return 0;
+    case 0:
       *why = "unknown user";
+      errno = 0;
       return -1;
-    }
-    *uid = (uint32_t)pw->pw_uid;
-    return 0;
-  }
-  if (errno == 0 || errno == ENOENT || errno == ESRCH || errno == EBADF || errno == EPERM) {
-    *why = "unknown user";
-    errno = 0;
-    return -1;
   }
   *why = "unable to look up user";
   return -1;
@@ -93,14 +90,125 @@ int client_exec_broker(enum client_exec_mode mode, uint32_t uid, int argc,
   return client_exec_run(mode, fd, fd, uid, argc, argv);
 }
 
+/* Reads one netstring (at most size - 1 bytes) into buf, NUL-terminated.
+ * False at end of stream or on anything that is not one. */
+static bool read_netstring(int fd, char *buf, size_t size)
+{
+  size_t len = 0, got = 0;
+  char c;
+  for (;;) {
+    ssize_t r = read(fd, &c, 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    if (c == ':') break;
+    if (c < '0' || c > '9' || len > size) return false;
+    len = len * 10 + (size_t)(c - '0');
+  }
+  if (len >= size) return false;
+  while (got < len + 1) {
+    ssize_t r = read(fd, got < len ? buf + got : &c, got < len ? len - got : 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    got += (size_t)r;
+  }
+  buf[len] = 0;
+  return c == ',';
+}
+
+int client_exec_list(bool has_target, uint32_t target)
+{
+  const char *path = getenv("IPCEXECPATH");
+  char req[64], line[2048];
+  int fd, n;
+
+  if (!path || !path[0]) path = IPCEXEC_PATH;
+  fd = peer_unix_connect(path, 0);
+  if (fd < 0) die_sys(EXIT_TEMP, "unable to connect to %s", path);
+  client_check_broker(fd, path);
+  if (has_target) {
+    char num[16];
+    snprintf(num, sizeof num, "%lu", (unsigned long)target);
+    n = snprintf(req, sizeof req, "L1:1,%zu:%s,", strlen(num), num);
+  } else {
+    n = snprintf(req, sizeof req, "L1:1,0:,");
+  }
+  if (fd_write_all(fd, req, (size_t)n) < 0) die_sys(EXIT_TEMP, "unable to write to %s", path);
+  while (read_netstring(fd, line, sizeof line)) {
+    switch (line[0]) {
+      case 'l':
+        if (printf("%s\n", line + 1) < 0) die_sys(EXIT_TEMP, "unable to write output");
+        break;
+      case 'E':
+        if (fflush(stdout) != 0) die_sys(EXIT_TEMP, "unable to write output");
+        return 0;
+      default:
+        die_x(EXIT_TEMP, "the broker could not list the rules (see its log)");
+    }
+  }
+  fflush(stdout);
+  die_x(EXIT_TEMP, "the broker closed the connection without a list (it may be too old for -l)");
+}
+
+/* The login shell is looked up here, on the caller's side, and sent as the
+ * command's path like any other: the broker trusts it no further than its
+ * rules allow that path for this caller and target. */
+char **client_exec_shell_argv(uint32_t uid, int argc, char *const *argv)
+{
+  /* Static, so that the vector stays reachable until exit. */
+  static char **v;
+  static struct pwfile_entry pw;
+  const char *sh;
+
+  switch (pwfile_byuid(uid, &pw)) {
+    case 0:
+      die_x(EXIT_USAGE, "unknown user: %u: no login shell to run", uid);
+    case -1:
+      die_sys(EXIT_TEMP, "unable to look up uid %u", uid);
+  }
+  /* passwd(5): an empty shell field means /bin/sh. */
+  sh = pw.shell[0] ? pw.shell : "/bin/sh";
+  if (sh[0] != '/') die_x(EXIT_USAGE, "the login shell of uid %u is not an absolute path", uid);
+  v = calloc((size_t)argc + 2, sizeof *v);
+  if (!v) die_nomem();
+  v[0] = strdup(sh);
+  if (!v[0]) die_nomem();
+  for (int i = 0; i < argc; i++) v[i + 1] = argv[i];
+  return v;
+}
+
+static const struct option longopts[] = {
+  { "help", no_argument, 0, 'h' },
+  { "version", no_argument, 0, 'V' },
+  { 0, 0, 0, 0 },
+};
+
 int client_exec_options(int argc, char **argv, const char *usage,
-    enum client_exec_mode *mode)
+    const char *help, bool with_user, struct client_exec_opts *o)
 {
   int opt;
-  *mode = CLIENT_EXEC_ATTACHED;
-  while ((opt = getopt(argc, argv, "+o")) != -1) {
-    if (opt == 'o') *mode = CLIENT_EXEC_070;
-    else die_usage(usage);
+
+  o->mode = CLIENT_EXEC_ATTACHED;
+  o->user = 0;
+  o->shell = false;
+  o->list = false;
+  /* Our messages, never getopt's: they would name argv[0]'s path. */
+  opterr = 0;
+  while ((opt = getopt_long(argc, argv, "+hlnosu:V", longopts, 0)) != -1) {
+    switch (opt) {
+      case 'h':
+        if (fputs(help, stdout) == EOF || fflush(stdout) != 0) exit(EXIT_TEMP);
+        exit(0);
+      case 'V': version_print();
+      case 'n': break;   /* sudo -n: the broker never prompts anyway */
+      case 'o': o->mode = CLIENT_EXEC_070; break;
+      case 's': o->shell = true; break;
+      case 'l': o->list = true; break;
+      case 'u':
+        if (!with_user || !optarg[0]) die_usage(usage);
+        o->user = optarg;
+        break;
+      default: die_usage(usage);
+    }
   }
   return optind;
 }

@@ -2,6 +2,7 @@
 #ifndef CLIENT_EXEC_CLIENT_H
 #define CLIENT_EXEC_CLIENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* How the request travels: the ucspi-ipc 0.70 byte stream (the command's
@@ -15,8 +16,9 @@ enum client_exec_mode {
 };
 
 /* Resolves a user for ipcdo: canonical decimal is a uid as it stands,
- * anything else a name for getpwnam. 0, or -1 with *why:
- * "unknown user" (exit 100) or a lookup failure with errno set (111). */
+ * anything else a user name, looked up in /etc/passwd, then with getent
+ * (pwfile.h). 0, or -1 with *why: "unknown user" (exit 100) or a lookup
+ * failure with errno set (111). */
 int client_exec_user(const char *user, uint32_t *uid, const char **why);
 
 /* 0.70 mode: sends the request to run argv as uid, then relays stdin to
@@ -33,9 +35,30 @@ int client_exec_run(enum client_exec_mode mode, int to_server, int from_server,
 int client_exec_broker(enum client_exec_mode mode, uint32_t uid, int argc,
     char *const *argv);
 
-/* The option parsing ipcdo and ipcrun share: -o selects 0.70 mode. Returns
- * the index of the first operand. */
+/* ipcdo -l: asks the broker what the caller may run (as target only, when
+ * has_target) and prints one line per rule. Returns 0 or exits 111. */
+int client_exec_list(bool has_target, uint32_t target);
+
+/* What ipcdo and ipcrun were told. */
+struct client_exec_opts {
+  enum client_exec_mode mode;   /* -o: CLIENT_EXEC_070 */
+  const char *user;             /* -u user, or NULL */
+  bool shell;                   /* -s: run the target's login shell */
+  bool list;                    /* -l: list what the caller may run */
+};
+
+/* The option parsing ipcdo and ipcrun share: -h/--help prints help on
+ * stdout and exits 0, -V/--version prints the version, -n is accepted and
+ * does nothing, -o selects 0.70 mode, -s the login shell, -u user (only
+ * when with_user) the target. Anything else: usage, exit 100. Returns the
+ * index of the first operand. */
 int client_exec_options(int argc, char **argv, const char *usage,
-    enum client_exec_mode *mode);
+    const char *help, bool with_user, struct client_exec_opts *o);
+
+/* For -s: a new argv, uid's login shell from the passwd database (an
+ * empty field is /bin/sh) followed by argv[0..argc). Dies with 100 for an
+ * unknown uid or a shell that is not an absolute path, 111 when the
+ * database cannot be read. */
+char **client_exec_shell_argv(uint32_t uid, int argc, char *const *argv);
 
 #endif

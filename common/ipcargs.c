@@ -21,7 +21,8 @@ static int element(const char *spec, size_t len, size_t *pos, const char *arg,
       escaped_any = true;
     }
     if (arg && same) {
-      if (arg[k] != c) same = 0;
+      /* arg ends at its NUL, which nothing in spec matches */
+      if (!arg[k] || arg[k] != c) same = 0;
       else k++;
     }
   }

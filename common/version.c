@@ -7,10 +7,15 @@
 #include "config.h"
 #include "die.h"
 
-void version_arg(int argc, char **argv)
+noreturn void version_print(void)
 {
-  if (argc != 2 || (strcmp(argv[1], "-V") && strcmp(argv[1], "--version"))) return;
   if (printf("%s %s\n", die_prog, PACKAGE_VERSION) < 0 || fflush(stdout) != 0)
     exit(EXIT_TEMP);
   exit(0);
+}
+
+void version_arg(int argc, char **argv)
+{
+  if (argc != 2 || (strcmp(argv[1], "-V") && strcmp(argv[1], "--version"))) return;
+  version_print();
 }

@@ -89,30 +89,69 @@ static bool set_num(struct exec_decision *d, const char *name, uint64_t v)
   return set_env(d, name, num);
 }
 
+/* A locale name as setlocale(3) takes it: language[_territory][.codeset]
+ * [@modifier], or C / POSIX; letters, digits and the few separators only,
+ * so never a path (a '/' would make glibc load a locale from a file). */
+static bool locale_ok(const char *v, size_t len)
+{
+  int stage = 0;   /* 0 name, 1 after '.', 2 after '@' */
+  if (len == 0 || !((v[0] >= 'A' && v[0] <= 'Z') || (v[0] >= 'a' && v[0] <= 'z'))) return false;
+  for (size_t i = 0; i < len; i++) {
+    char ch = v[i];
+    if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_') continue;
+    if (ch == '-' && stage > 0) continue;
+    if (ch == '.' && stage == 0) { stage = 1; continue; }
+    if (ch == '@' && stage < 2) { stage = 2; continue; }
+    return false;
+  }
+  return v[len - 1] != '.' && v[len - 1] != '@';
+}
+
+/* Is name one of the variables a client may offer: the caller's terminal
+ * (TERM, COLORTERM) and locale (LANG, LANGUAGE, LC_ and capitals)? */
+static bool client_var_name(const char *name, bool *locale)
+{
+  *locale = true;
+  if (!strcmp(name, "LANG") || !strcmp(name, "LANGUAGE")) return true;
+  if (!strncmp(name, "LC_", 3) && name[3]) {
+    for (const char *s = name + 3; *s; s++)
+      if (!((*s >= 'A' && *s <= 'Z') || *s == '_')) return false;
+    return true;
+  }
+  *locale = false;
+  return !strcmp(name, "TERM") || !strcmp(name, "COLORTERM");
+}
+
 /* A variable an attached-mode client offers is admitted only if it is one
- * of the few that describe the caller's terminal and locale, the rule's
- * IPCKEEPENV names it, and its value is short and plain: no control
- * characters, no slash (TERM=../../x would pick a terminfo file). */
+ * of the few that describe the caller's terminal and locale, the rule has
+ * not turned them off (IPCCLIENTENV="0"), and its value passes a strict
+ * check: 1 to 128 bytes of printable ASCII without space, no '/' (TERM=../x
+ * would pick a terminfo file, LANG=/x a locale file), no '%' (a format in
+ * a program that prints it), no backslash; a locale name for the locale
+ * variables (LANGUAGE: a ':'-separated list of them). */
 static bool client_var_ok(const struct sandbox_policy *p, const char *name, const char *value)
 {
-  bool kept = false;
   size_t len = strlen(value);
-  if (strcmp(name, "TERM") && strcmp(name, "LANG") && strcmp(name, "COLORTERM") &&
-      strncmp(name, "LC_", 3))
-    return false;
-  for (size_t i = 0; i < p->nkeepenv; i++)
-    if (!strcmp(p->keepenv[i], name)) kept = true;
-  if (!kept || len == 0 || len > 128) return false;
+  bool locale;
+  if (!p->clientenv || !client_var_name(name, &locale)) return false;
+  if (len == 0 || len > 128) return false;
   for (size_t i = 0; i < len; i++) {
     unsigned char ch = (unsigned char)value[i];
-    if (ch < 33 || ch > 126 || ch == '/' || ch == '\\') return false;
+    if (ch < 33 || ch > 126 || ch == '/' || ch == '\\' || ch == '%') return false;
   }
-  return true;
+  if (!locale) return true;
+  if (strcmp(name, "LANGUAGE")) return locale_ok(value, len);
+  for (const char *s = value; ; ) {
+    size_t n = strcspn(s, ":");
+    if (!locale_ok(s, n)) return false;
+    if (!s[n]) return true;
+    s += n + 1;
+  }
 }
 
 /* The command's environment, from nothing: the target's basics and a fixed
- * PATH, what the rule keeps from the server's environment (or, for the
- * terminal and locale, from an attached-mode client), the rule's own
+ * PATH, what the rule keeps from the server's environment, the caller's
+ * checked terminal and locale (from an attached-mode client), the rule's own
  * variables, and last the server-set caller identity, which nothing may
  * override. */
 static bool build_env(struct exec_decision *d, const struct exec_caller *c,

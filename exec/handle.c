@@ -9,6 +9,7 @@
 
 #include "attach.h"
 #include "audit.h"
+#include "list.h"
 #include "decide.h"
 #include "die.h"
 #include "request.h"
@@ -87,6 +88,15 @@ int exec_handle(int sock, const struct exec_caller *c, const char *rules, int ti
   const char *why = 0;
   sigset_t term, old;
   int fd, code;
+
+  /* ipcdo -l: a list of what this caller may run, no command. The wait
+   * for the first byte counts against the request's deadline. */
+  {
+    long long t0 = ms_now();
+    if (exec_list_request(sock, timeout_ms)) return exec_list(sock, c, rules, timeout_ms);
+    timeout_ms -= (int)(ms_now() - t0);
+    if (timeout_ms < 1) timeout_ms = 1;
+  }
 
   if (request_read(sock, &req, timeout_ms, &why) != REQUEST_OK) {
     struct audit a;

@@ -26,6 +26,7 @@ int main(int argc, char **argv)
   if (fd_ensure_std() < 0) _exit(111);
   fd_close_from(3);
 
+  opterr = 0;
   while ((opt = getopt(argc, argv, "+t:")) != -1) {
     switch (opt) {
       case 't':

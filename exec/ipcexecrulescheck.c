@@ -1,9 +1,12 @@
-/* ipcexecrulescheck rules.cdb [arg ...]: what the exec rules do for a
+/* ipcexecrulescheck [-e] rules.cdb [arg ...]: what the exec rules do for a
  * request from $IPCREMOTEEUID/$IPCREMOTEEGID to run $IPCCOMMAND with the
- * arguments arg ... as $IPCUID (default 0), using ipcexec's own lookup. With no matching rule the answer is deny:
- * ipcexec fails closed. For an allowed request it then shows the sandbox
- * ipcexec would build, from ipcexec's own decision code. */
+ * arguments arg ... as $IPCUID (default 0), using ipcexec's own lookup.
+ * With no matching rule the answer is deny: ipcexec fails closed. For an
+ * allowed request it then shows the sandbox ipcexec would build, from
+ * ipcexec's own decision code. -e: the exit status is the decision, 0
+ * allow, 1 deny, 111 when ipcexec would fail. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,8 @@
 #include "scan.h"
 #include "version.h"
 
+#define USAGE "ipcexecrulescheck [ -e ] rules.cdb [ arg ... ]"
+
 int main(int argc, char **argv)
 {
   struct rules_who who;
@@ -22,11 +27,21 @@ int main(int argc, char **argv)
   enum rules_result r;
   const char *cmd, *uidstr;
   uint32_t uid = 0;
-  int fd;
+  bool status = false;
+  int fd, opt, code;
 
   die_init("ipcexecrulescheck");
   version_arg(argc, argv);
-  if (argc < 2 || !argv[1][0]) die_usage("ipcexecrulescheck rules.cdb [arg ...]");
+  opterr = 0;
+  /* '+': the request's arguments after rules.cdb may start with '-'. */
+  while ((opt = getopt(argc, argv, "+eV")) != -1) {
+    if (opt == 'e') status = true;
+    else if (opt == 'V') version_print();
+    else die_usage(USAGE);
+  }
+  argv += optind - 1;
+  argc -= optind - 1;
+  if (argc < 2 || !argv[1][0]) die_usage(USAGE);
   rules_check_who(&who);
   cmd = getenv("IPCCOMMAND");
   if (!cmd) die_x(EXIT_TEMP, "IPCCOMMAND not set");
@@ -39,6 +54,7 @@ int main(int argc, char **argv)
   r = rules_lookup_exec(fd, &who, uid, cmd, &m);
   if (r == RULES_ERROR) die_x(EXIT_TEMP, "unable to read %s: %s", argv[1], rules_strerror(errno));
   rules_check_print(stdout, r, &m, 0);
+  code = r == RULES_ALLOW ? 0 : 1;
   if (r == RULES_ALLOW && who.has_euid && who.has_egid) {
     struct exec_caller c = { .euid = who.euid, .egid = who.egid,
       .ngroups = who.ngroups, .groups = who.groups };
@@ -56,6 +72,7 @@ int main(int argc, char **argv)
       sandbox_policy_describe(&d.policy, stdout);
     } else {
       printf("ipcexec would refuse: %s\n", d.reason);
+      code = d.verdict == EXEC_DENY ? 1 : EXIT_TEMP;
     }
     exec_decision_free(&d);
     free(args);
@@ -63,5 +80,5 @@ int main(int argc, char **argv)
   close(fd);
   rules_match_free(&m);
   if (fflush(stdout) != 0 || ferror(stdout)) die_sys(EXIT_TEMP, "unable to write output");
-  return 0;
+  return status ? code : 0;
 }

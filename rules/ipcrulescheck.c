@@ -1,6 +1,8 @@
-/* ipcrulescheck rules.cdb: what the connection rules do for a client with
- * $IPCREMOTEEUID and $IPCREMOTEEGID, using ipcserver's own lookup. */
+/* ipcrulescheck [-e] rules.cdb: what the connection rules do for a client
+ * with $IPCREMOTEEUID and $IPCREMOTEEGID, using ipcserver's own lookup.
+ * -e: the exit status is the decision, 0 allow, 1 deny. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -9,16 +11,27 @@
 #include "rules_check.h"
 #include "version.h"
 
+#define USAGE "ipcrulescheck [ -e ] rules.cdb"
+
 int main(int argc, char **argv)
 {
   struct rules_who who;
   struct rules_match m;
   enum rules_result r;
-  int fd;
+  bool status = false;
+  int fd, opt;
 
   die_init("ipcrulescheck");
   version_arg(argc, argv);
-  if (argc != 2 || !argv[1][0]) die_usage("ipcrulescheck rules.cdb");
+  opterr = 0;
+  while ((opt = getopt(argc, argv, "+eV")) != -1) {
+    if (opt == 'e') status = true;
+    else if (opt == 'V') version_print();
+    else die_usage(USAGE);
+  }
+  argv += optind - 1;
+  argc -= optind - 1;
+  if (argc != 2 || !argv[1][0]) die_usage(USAGE);
   rules_check_who(&who);
 
   fd = open(argv[1], O_RDONLY | O_CLOEXEC);
@@ -29,5 +42,6 @@ int main(int argc, char **argv)
   rules_check_print(stdout, r, &m, 1);
   rules_match_free(&m);
   if (fflush(stdout) != 0 || ferror(stdout)) die_sys(EXIT_TEMP, "unable to write output");
-  return 0;
+  /* ipcserver allows what no rule mentions, as in 0.70. */
+  return status && r == RULES_DENY ? 1 : 0;
 }

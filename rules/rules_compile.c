@@ -64,11 +64,14 @@ enum rules_compile_status rules_compile(enum rules_kind kind, FILE *in,
   size_t cap = 0;
   struct stat mine;
   ssize_t n;
+  unsigned long lineno = 0;
   int fd;
 
   memset(&r, 0, sizeof r);
   e->err = 0;
   e->line[0] = 0;
+  e->lineno = 0;
+  e->why = 0;
 
   /* tmp is created here or not at all: O_EXCL refuses a file (or a
    * symlink, which O_EXCL never follows) that someone else put there
@@ -109,21 +112,27 @@ enum rules_compile_status rules_compile(enum rules_kind kind, FILE *in,
       }
       break;
     }
+    lineno++;
     switch (rules_parse_line(kind, line, (size_t)n, &r)) {
       case RULES_LINE_IGNORED:
         continue;
       case RULES_LINE_BAD:
         keep_line(e, line, (size_t)n);
+        e->lineno = lineno;
+        e->why = r.why;
         st = RULES_COMPILE_PARSE;
         goto fail;
       case RULES_LINE_RANGE:
         keep_line(e, line, (size_t)n);
+        e->lineno = lineno;
+        e->why = r.why;
         st = RULES_COMPILE_RANGE;
         goto fail;
       case RULES_LINE_NOMEM:
         st = RULES_COMPILE_NOMEM;
         goto fail;
       case RULES_LINE_OK:
+        rules_warn_line(kind, &r, lineno);
         break;
     }
     if (add_line(&cm, &r) < 0) {
@@ -154,6 +163,7 @@ enum rules_compile_status rules_compile(enum rules_kind kind, FILE *in,
   }
   free(line);
   buf_free(&r.data);
+  buf_free(&r.keybuf);
   return RULES_COMPILE_OK;
 
 fail:
@@ -165,6 +175,7 @@ fail_fd:
   unlink_mine(tmp, &mine);
   free(line);
   buf_free(&r.data);
+  buf_free(&r.keybuf);
   return st;
 }
 
@@ -174,10 +185,19 @@ int rules_compile_main(enum rules_kind kind, int argc, char **argv)
   struct rules_compile_error e;
   const char *cdb, *tmp;
 
+  const char *usage = kind == RULES_EXEC ? "ipcexecrules [ -q ] rules.cdb rules.tmp" : "ipcrules [ -q ] rules.cdb rules.tmp";
+  int opt;
+
   die_init(prog);
   version_arg(argc, argv);
-  if (argc != 3 || !argv[1][0] || !argv[2][0])
-    die_usage(kind == RULES_EXEC ? "ipcexecrules rules.cdb rules.tmp" : "ipcrules rules.cdb rules.tmp");
+  opterr = 0;
+  while ((opt = getopt(argc, argv, "+q")) != -1) {
+    if (opt == 'q') rules_warn_quiet = true;
+    else die_usage(usage);
+  }
+  argv += optind - 1;
+  argc -= optind - 1;
+  if (argc != 3 || !argv[1][0] || !argv[2][0]) die_usage(usage);
   cdb = argv[1];
   tmp = argv[2];
 
@@ -185,8 +205,11 @@ int rules_compile_main(enum rules_kind kind, int argc, char **argv)
     case RULES_COMPILE_OK:
       return 0;
     case RULES_COMPILE_PARSE:
+      /* The reason on a line of its own, so that the 0.70 line stays as it was. */
+      warn_x("line %lu: %s", e.lineno, e.why ? e.why : "syntax error");
       die_x(EXIT_PERM, "unable to parse this line: %s", e.line);
     case RULES_COMPILE_RANGE:
+      warn_x("line %lu: %s", e.lineno, e.why ? e.why : "range too large");
       die_x(EXIT_PERM, "unable to parse this line: %s: range covers more than %d uids", e.line, RULES_MAX_RANGE);
     case RULES_COMPILE_READ:
       errno = e.err;

@@ -23,7 +23,8 @@ enum rules_line_status {
   RULES_LINE_NOMEM = 4,
 };
 
-/* One parsed line. key and suffix point into the caller's line. */
+/* One parsed line. key and suffix point into the caller's line, or into
+ * keybuf when a user or group name in the key was resolved. */
 struct rules_line {
   const char *key;          /* the whole key, when not a range */
   size_t keylen;
@@ -32,10 +33,13 @@ struct rules_line {
   const char *suffix;       /* what follows the range: "" or ",UID.CMD" */
   size_t suffixlen;
   struct buf data;          /* compiled record: D\0, +VAR=value\0, =path\0 */
+  struct buf keybuf;        /* the key with names made numbers, when it had any */
+  const char *why;          /* for RULES_LINE_BAD and _RANGE: the reason */
 };
 
 /* Parses one line (without its newline; trailing blanks are stripped here).
- * data is reset and refilled; free it with buf_free when done. */
+ * data and keybuf are reset and refilled; free both with buf_free when
+ * done. */
 enum rules_line_status rules_parse_line(enum rules_kind kind, const char *line,
     size_t len, struct rules_line *out);
 
@@ -53,6 +57,8 @@ enum rules_compile_status {
 
 struct rules_compile_error {
   int err;                  /* errno for the I/O cases */
+  unsigned long lineno;     /* PARSE, RANGE: the line's number, from 1 */
+  const char *why;          /* PARSE, RANGE: the reason (static text) */
   char line[1024];          /* the offending line, NUL-terminated, cut */
 };
 
@@ -62,6 +68,12 @@ struct rules_compile_error {
  * later failure the tmp we created is removed and cdb is left as it was. */
 enum rules_compile_status rules_compile(enum rules_kind kind, FILE *in,
     const char *cdb, const char *tmp, struct rules_compile_error *e);
+
+/* Warnings for an exec rule that compiles but is dangerous (rules_warn.c):
+ * one "PROG: warning: line N: ..." each on stderr, none when
+ * rules_warn_quiet. */
+extern bool rules_warn_quiet;
+void rules_warn_line(enum rules_kind kind, const struct rules_line *r, unsigned long lineno);
 
 /* The whole of ipcrules / ipcexecrules: usage, messages, exit codes. */
 int rules_compile_main(enum rules_kind kind, int argc, char **argv);

@@ -12,7 +12,7 @@
 
 static const char *const knobs[] = {
   "IPCUID", "IPCGID", "IPCERROUT", "IPCCAPS", "IPCSECCOMP", "IPCUMASK",
-  "IPCKEEPENV", "IPCTIMEOUT", "IPCARGS",
+  "IPCKEEPENV", "IPCTIMEOUT", "IPCARGS", "IPCCLIENTENV",
 };
 
 void sandbox_policy_init(struct sandbox_policy *p)
@@ -21,6 +21,7 @@ void sandbox_policy_init(struct sandbox_policy *p)
   p->seccomp = SANDBOX_SECCOMP_DEFAULT;
   p->umask = SANDBOX_DEFAULT_UMASK;
   p->errout = true;
+  p->clientenv = true;
 }
 
 bool sandbox_is_knob(const char *name)
@@ -111,6 +112,9 @@ int sandbox_policy_set(struct sandbox_policy *p, const char *name,
   } else if (!strcmp(name, "IPCTIMEOUT")) {
     if (!scan_u64(value, SANDBOX_MAX_TIMEOUT, &v)) { *why = "invalid IPCTIMEOUT"; return -1; }
     p->timeout = (unsigned)v;
+  } else if (!strcmp(name, "IPCCLIENTENV")) {
+    if (strcmp(value, "0") && strcmp(value, "1")) { *why = "invalid IPCCLIENTENV"; return -1; }
+    p->clientenv = value[0] == '1';
   } else if (!strcmp(name, "IPCARGS")) {
     if (!ipcargs_valid(value, strlen(value), why)) { *why = "invalid IPCARGS"; return -1; }
     p->has_args = true;
@@ -172,5 +176,6 @@ void sandbox_policy_describe(const struct sandbox_policy *p, FILE *out)
   fputs("sandbox keep environment:", out);
   if (!p->nkeepenv) fputs(" none", out);
   for (size_t i = 0; i < p->nkeepenv; i++) fprintf(out, "%s%s", i ? "," : " ", p->keepenv[i]);
+  fprintf(out, "\nclient environment: %s", p->clientenv ? "TERM,COLORTERM,LANG,LANGUAGE,LC_* (checked)" : "none");
   fprintf(out, "\nsandbox stderr: %s\n", p->errout ? "to the client" : "to the service log");
 }

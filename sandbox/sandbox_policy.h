@@ -32,6 +32,7 @@ struct sandbox_policy {
   uint32_t uid, gid;
   bool has_args;                 /* IPCARGS given */
   const char *args;              /* its value: valid, as long as the rule */
+  bool clientenv;                /* IPCCLIENTENV: the caller's TERM etc. */
   size_t nkeepenv;
   char keepenv[SANDBOX_MAX_KEEPENV][64];
 };
@@ -39,7 +40,8 @@ struct sandbox_policy {
 void sandbox_policy_init(struct sandbox_policy *p);
 
 /* Is name one of the reserved variables (IPCUID, IPCGID, IPCERROUT,
- * IPCCAPS, IPCSECCOMP, IPCUMASK, IPCKEEPENV, IPCTIMEOUT, IPCARGS)? */
+ * IPCCAPS, IPCSECCOMP, IPCUMASK, IPCKEEPENV, IPCTIMEOUT, IPCARGS,
+ * IPCCLIENTENV)? */
 bool sandbox_is_knob(const char *name);
 
 /* Applies one reserved variable. Returns 1 when applied, 0 when name is not

@@ -62,14 +62,15 @@ check "a terminal passes through, without becoming the controlling terminal" "tt
 # Environment the client offers: only what IPCKEEPENV names, values checked.
 run env TERM=xterm-256color LANG=C.UTF-8 FOO=bar LC_ALL=C \
   setpriv --reuid=4242 --regid=4343 --clear-groups env IPCEXECPATH="$S" "$DO" nobody env </dev/null
-check "TERM and LANG admitted, others not" "LANG=C.UTF-8
+check "TERM, LANG and LC_ALL admitted, others not" "LANG=C.UTF-8
+LC_ALL=C
 TERM=xterm-256color" "$(echo "$OUT" | grep -E '^(TERM|LANG|FOO|LC_ALL)=' | sort)"
 run env TERM=../../../tmp/evil setpriv --reuid=4242 --regid=4343 --clear-groups \
   env IPCEXECPATH="$S" "$DO" nobody env </dev/null
 check "a TERM with a slash is refused" "" "$(echo "$OUT" | grep '^TERM=')"
 run env TERM=xterm setpriv --reuid=4242 --regid=4343 --clear-groups \
   env IPCEXECPATH="$S" "$DO" nobody sh -c 'echo "${TERM-unset}"' </dev/null
-check "TERM not kept by a rule without IPCKEEPENV" "unset" "$OUT"
+check "TERM comes by default, without IPCKEEPENV" "xterm" "$OUT"
 
 # wait_gone PATTERN SECONDS: until no process of nobody matches.
 wait_gone() {

@@ -277,12 +277,13 @@ check "... and in log/run" "$W/log" "$(eval "$(grep '^cd ' "$W/log/run")" && pwd
 
 EX=$SRC/contrib/rules.example
 run "$IPCEXECRULES" "$T_TMP/ex.cdb" "$T_TMP/ex.tmp" <"$EX"
-check "rules.example compiles" "0|" "$RC|$ERR"
+check "rules.example compiles, warning about its all-powerful rule only" '0|ipcexecrules: warning: line 98: IPCCAPS="all" keeps every capability: the command can do what root can
+ipcexecrules: warning: line 98: IPCSECCOMP="none" turns the system call filter off' "$RC|$ERR"
 active=$(grep -v '^#' "$EX" | grep ':')
-for k in IPCUID IPCGID IPCERROUT IPCCAPS IPCSECCOMP IPCUMASK IPCKEEPENV IPCTIMEOUT IPCARGS; do
+for k in IPCUID IPCGID IPCERROUT IPCCAPS IPCSECCOMP IPCUMASK IPCKEEPENV IPCTIMEOUT IPCARGS IPCCLIENTENV; do
   printf '%s\n' "$active" | grep -q ",$k=" && pass "rules.example uses $k" || fail "rules.example lacks $k"
 done
-for form in '^[0-9]+\.[0-9]+,[0-9]+\.' '^[0-9]+,[0-9]+\.' '^\.[0-9]+,[0-9]+\.' '^%[0-9]+,[0-9]+\.' '^,[0-9]+\.' \
+for form in '^[0-9]+\.[0-9]+,[0-9]+\.' '^[0-9]+,[0-9]+\.' '^\.[0-9]+,[0-9]+\.' '^%[a-z0-9]+,[a-z0-9]+\.' '^,[0-9]+\.' \
     '^[0-9]+-[0-9]+,[0-9]+\.' '^:' ':allow$' ':allow,' ':allow="' ':deny$' ',[A-Z_]+=/'; do
   printf '%s\n' "$active" | grep -qE -- "$form" && pass "rules.example has a rule matching $form" \
     || fail "rules.example has no rule matching $form"
@@ -316,6 +317,7 @@ done <<'EOF'
 1000 1 0 restart-nginx 1000,0.restart-nginx allow restart nginx
 1600 27 0 reboot %27,0.reboot allow
 1000 1 0 fixperms 1000,0.fixperms allow
+1000 1 0 report 1000,0.report allow
 1000 1 0 sh (empty) deny
 EOF
 check "every rule of rules.example is checked" "$(printf '%s\n' "$active" | wc -l)" "$n"

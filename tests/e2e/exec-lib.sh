@@ -50,3 +50,24 @@ setup_users() {
   t_group ipctest2 4344
   t_user ipctest 4242 4343 ipctest2
 }
+
+# rules_raw KEY RECORD [KEY RECORD]...: adds records to $T_TMP/exec.cdb
+# with the cdb tool, past ipcexecrules, which refuses a value the broker
+# would refuse: for the tests of the broker's own refusal. RECORD is
+# printf text, such as '=/bin/sh\0+IPCCAPS=cap_nonsense\0'.
+rules_raw() {
+  local db=$T_TMP/exec.cdb
+  {
+    cdb -d "$db" | sed '/^$/d'
+    while [ $# -ge 2 ]; do
+      # shellcheck disable=SC2059  # the record is printf text on purpose
+      printf '+%d,%d:%s->' "${#1}" "$(printf "$2" | wc -c)" "$1"
+      # shellcheck disable=SC2059
+      printf "$2"
+      printf '\n'
+      shift 2
+    done
+    echo
+  } >"$T_TMP/raw.in" && cdb -c "$db.raw" <"$T_TMP/raw.in" && chmod 644 "$db.raw" && mv "$db.raw" "$db" ||
+    fail "raw records not added"
+}

@@ -22,8 +22,9 @@ rules '4242.4343,65534.echo:allow,WHICH="euid.egid"
 4242,65534.nothere:allow
 4242,65534.err:allow="/bin/sh"
 4242,65534.noerr:allow="/bin/sh",IPCERROUT="0"
-4242,65534.asuid:allow="/usr/bin/id",IPCUID="4242"
-4242,65534.badrec:allow="/usr/bin/id",IPCUID="-1"'
+4242,65534.asuid:allow="/usr/bin/id",IPCUID="4242"'
+# ipcexecrules refuses IPCUID="-1": the broker's own check is tried on a raw record.
+rules_raw 4242,65534.badrec '=/usr/bin/id\0+IPCUID=-1\0'
 
 # --- decisions and the five keys
 run_req 4242 4343 65534 echo hello world
@@ -65,8 +66,9 @@ rules '4242,65534.id:allow="/usr/bin/id"
 4242,65534.nothere:allow
 4242,65534.err:allow="/bin/sh"
 4242,65534.noerr:allow="/bin/sh",IPCERROUT="0"
-4242,65534.asuid:allow="/usr/bin/id",IPCUID="4242"
-4242,65534.badrec:allow="/usr/bin/id",IPCUID="-1"'
+4242,65534.asuid:allow="/usr/bin/id",IPCUID="4242"'
+# ipcexecrules refuses IPCUID="-1": the broker's own check is tried on a raw record.
+rules_raw 4242,65534.badrec '=/usr/bin/id\0+IPCUID=-1\0'
 
 # --- identity
 run_req 4242 4343 65534 id

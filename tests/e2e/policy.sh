@@ -23,7 +23,27 @@ rules '4242,65534.echo:allow="/bin/echo",IPCARGS="restart nginx"
 %4344,65534.prec:allow="/bin/echo",WHICH="group"
 %4344,65534.fallback:allow="/bin/echo",WHICH="group"
 ,65534.fallback:allow="/bin/echo",WHICH="any"
-%5099,65534.many:allow="/bin/echo"'
+%5099,65534.many:allow="/bin/echo"
+ipctest,nobody.byname:allow="/bin/echo"
+%ipctest2,nobody.bygroup:allow="/bin/echo"
+ipctest.ipctestg,root.asroot:allow="/bin/echo",IPCUID="nobody",IPCGID="nogroup"
+4245,65534.secret:allow="/bin/echo"
+%4350,65534.gsecret:allow="/bin/echo"
+4242,0.rootdeny:deny'
+
+# Names where numbers go are resolved when compiling: the cdb holds numbers.
+keys=$(cdb -l "$T_TMP/exec.cdb" | sed 's/^+[0-9]*://' | grep -E 'byname|bygroup|asroot' | sort | tr '\n' ' ')
+check "names in keys compile to numbers" "%4344,65534.bygroup 4242,65534.byname 4242.4343,0.asroot " "$keys"
+has "$(cdb -q "$T_TMP/exec.cdb" '4242.4343,0.asroot' | tr '\0' ' ')" '+IPCUID=65534 +IPCGID=65534 ' \
+  && pass "IPCUID and IPCGID names compile to numbers" || fail "IPCUID/IPCGID: $(cdb -q "$T_TMP/exec.cdb" '4242.4343,0.asroot' | tr '\0' ' ')"
+run_in 'nosuchuser-here,0.id:allow
+' "$IPCEXECRULES" "$T_TMP/bad.cdb" "$T_TMP/bad.tmp"
+check "an unknown user in a key is a parse error" "100" "$RC"
+has "$ERR" "unknown user nosuchuser-here" && has "$ERR" "unable to parse this line: nosuchuser-here,0.id:allow" \
+  && pass "... that names the user and keeps the 0.70 message" || fail "... message: $ERR"
+run_in '%nosuchgroup-here:allow
+' "$(prog ipcrules)" "$T_TMP/bad.cdb" "$T_TMP/bad.tmp"
+has "$ERR" "unknown group nosuchgroup-here" && pass "an unknown group in a connection key too" || fail "unknown group: $ERR"
 
 # The connection rules: members of 4351 are turned away, and no rule may
 # set the groups the exec broker sees.
@@ -33,7 +53,8 @@ printf '%s\n' '%4351:deny' ':allow,IPCREMOTEGROUPS="4344"' | "$(prog ipcrules)" 
 run_in '4242,65534.bad:allow="/bin/echo",IPCARGS="a\"
 ' "$IPCEXECRULES" "$T_TMP/bad.cdb" "$T_TMP/bad.tmp"
 check "ipcexecrules refuses a trailing lone backslash" \
-  '100 ipcexecrules: fatal: unable to parse this line: 4242,65534.bad:allow="/bin/echo",IPCARGS="a\"' "$RC $ERR"
+  '100 ipcexecrules: warning: line 1: invalid IPCARGS
+ipcexecrules: fatal: unable to parse this line: 4242,65534.bad:allow="/bin/echo",IPCARGS="a\"' "$RC $ERR"
 run_in '4242,65534.bad:allow="/bin/echo",IPCARGS="* a"
 ' "$IPCEXECRULES" "$T_TMP/bad.cdb" "$T_TMP/bad.tmp"
 check "ipcexecrules refuses a star before the end" 100 "$RC"
@@ -90,6 +111,14 @@ for B in ipcserver ipcexecd; do
   check "$B: an escaped star is only a star" 100 "$RC"
   run do_as nobody any what ever
   check "$B: without IPCARGS any arguments" "0 what ever" "$RC $OUT"
+  run do_as nobody byname x
+  check "$B: a rule written with user names" "0 x" "$RC $OUT"
+  run do_groups 4344 nobody bygroup x
+  check "$B: a %group rule written with a group name" "0 x" "$RC $OUT"
+  run do_as root asroot x
+  check "$B: IPCUID=\"nobody\" by name" "0 x" "$RC $OUT"
+  has "$(grep -a 'asroot req=' "$LOG" | head -1)" 'target_uid=65534' && pass "$B: ... runs as 65534" \
+    || fail "$B: ... audit: $(grep -a 'asroot req=' "$LOG" | head -1)"
   # %GID: the caller's supplementary groups, from the kernel
   run do_groups 4344 nobody grp hi
   check "$B: %4344 matches a member of 4344" "0 hi" "$RC $OUT"
@@ -123,6 +152,23 @@ for B in ipcserver ipcexecd; do
   check "$B: a connection rule cannot hand out a group" 100 "$RC"
   grep -a -q 'ignoring IPCREMOTEGROUPS from rule' "$LOG" && pass "$B: ... and says so" \
     || fail "$B: ... no warning: $(grep -a ignoring "$LOG" | head -2)"
+
+  # ipcdo -l: what this caller may run, and nothing about anyone else
+  run do_groups 4344 -l
+  check "$B: ipcdo -l exits 0" "0" "$RC"
+  has "$OUT" "as nobody (65534): echo: allow, runs /bin/echo, arguments restart nginx, capabilities none, seccomp default" \
+    && pass "$B: -l shows a pinned rule as the broker reads it" || fail "$B: -l pinned: $OUT"
+  has "$OUT" "as nobody (65534): bygroup: allow" && pass "$B: -l shows %group rules of the caller's groups" \
+    || fail "$B: -l group: $OUT"
+  has "$OUT" "as root (0): rootdeny: deny" && pass "$B: -l shows deny rules as such" || fail "$B: -l deny: $OUT"
+  { has "$OUT" secret || has "$OUT" gsecret; } && fail "$B: -l shows another caller's rules: $OUT" \
+    || pass "$B: -l shows no rule of another uid or group"
+  check "$B: -l shows the rule that decides, once per target and command" 1 "$(printf '%s\n' "$OUT" | grep -c ': prec: ')"
+  run do_as -l root
+  check "$B: ipcdo -l root lists root's targets only" "as root (0): asroot: allow, runs /bin/echo, arguments any, capabilities none, seccomp default, as uid 65534 instead
+as root (0): rootdeny: deny" "$OUT"
+  wait_for 1 '^ipcexec: list 4242\.4343,0\. .*shown=2 ' "$LOG" && pass "$B: each list gets an audit line" \
+    || fail "$B: list audit: $(grep -a 'ipcexec: list' "$LOG")"
 
   wait_for 5 'reason=arguments\\x20not\\x20allowed' "$LOG" && pass "$B: denials say why in the audit line" \
     || fail "$B: audit: $(grep -a deny "$LOG" | head -3)"

@@ -100,17 +100,20 @@ check "sandbox from inside: no capabilities, no_new_privs, seccomp filter" "CapE
 CapBnd:	0000000000000000
 NoNewPrivs:	1
 Seccomp:	2" "$OUT"
-run do_as nobody env </dev/null
+# The caller's environment: only a checked TERM and LANG of it pass.
+run as 4242 4343 env -i TERM=vt100 LANG=C.UTF-8 FOO=bar IPCEXECPATH="$S" "$DO" nobody env </dev/null
 check "clean environment: the allow-list only" "HOME=/nonexistent
 IPCLOCALPATH=$S
 IPCREMOTEEGID=4343
 IPCREMOTEEUID=4242
 IPCREMOTEPATH=
 IPCREMOTEUSER=ipctest
+LANG=C.UTF-8
 LOGNAME=nobody
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 PROTO=IPC
 SHELL=/usr/sbin/nologin
+TERM=vt100
 USER=nobody" "$(printf '%s\n' "$OUT" | grep -v '^IPCREMOTEPID=' | sort)"
 has "$OUT" "IPCREMOTEPID=" && pass "IPCREMOTEPID passed to the command" || fail "no IPCREMOTEPID: $OUT"
 has "$OUT" "LD_PRELOAD" || has "$OUT" "FOO=" && fail "the server's LD_PRELOAD/FOO reached the command" \
@@ -258,14 +261,15 @@ fi
 
 # --- -C: one user holding idle connections cannot occupy every worker
 SC=$T_TMP/c.s
-"$EXECD" -c 3 -C 1 "$SC" "$T_TMP/exec.cdb" 2>"$T_TMP/c.log" &
+"$EXECD" -v -c 3 -C 1 "$SC" "$T_TMP/exec.cdb" 2>"$T_TMP/c.log" &
 T_PIDS="$T_PIDS $!"
 wait_for_socket "$SC" || fail "ipcexecd -C did not start"
 # uid 4242 opens a connection and sends nothing: it holds a worker until
-# the request deadline.
+# the request deadline. The second one is made only once a worker has
+# taken the first (its "pid ... from" line), however slow the machine.
 (sleep 4 | setpriv --reuid=4242 --regid=4343 --clear-groups -- "$(prog ipcconnect)" "$SC" >/dev/null 2>&1) &
 hold=$!
-sleep 0.5
+wait_for 1 '^ipcexecd: pid [0-9]+ from' "$T_TMP/c.log" || fail "-C 1: the first connection was not taken"
 run setpriv --reuid=4242 --regid=4343 --clear-groups -- env IPCEXECPATH="$SC" "$DO" nobody sh -c 'echo second' </dev/null
 check "-C 1: a second connection from the same uid is dropped" 111 "$RC"
 grep -q "dropping connection, uid 4242 has 1 connections (limit 1)" "$T_TMP/c.log" && pass "-C drop is logged" || fail "-C drop log: $(cat "$T_TMP/c.log")"

@@ -27,7 +27,8 @@ deny connection" "$OUT"
 run_in 'x:maybe
 ' "$IPCRULES" r.cdb r.tmp
 check "bad line exit" "100" "$RC"
-check "bad line message" "ipcrules: fatal: unable to parse this line: x:maybe" "$ERR"
+check "bad line message" "ipcrules: warning: line 1: the key is not followed by allow or deny
+ipcrules: fatal: unable to parse this line: x:maybe" "$ERR"
 check "bad line keeps old cdb" "rule 1000:
 deny connection" "$(IPCREMOTEEUID=1000 "$CHECK" r.cdb)"
 
@@ -45,18 +46,18 @@ deny connection" "$OUT"
 # --- usage: every program, exit 100 -------------------------------------
 for args in "" "r.cdb" "r.cdb r.tmp extra" "'' r.tmp" "r.cdb ''"; do
   eval "run $IPCRULES $args" </dev/null
-  check "ipcrules usage [$args]" "100 ipcrules: usage: ipcrules rules.cdb rules.tmp" "$RC $ERR"
+  check "ipcrules usage [$args]" "100 ipcrules: usage: ipcrules [ -q ] rules.cdb rules.tmp" "$RC $ERR"
   eval "run $IPCEXECRULES $args" </dev/null
-  check "ipcexecrules usage [$args]" "100 ipcexecrules: usage: ipcexecrules rules.cdb rules.tmp" "$RC $ERR"
+  check "ipcexecrules usage [$args]" "100 ipcexecrules: usage: ipcexecrules [ -q ] rules.cdb rules.tmp" "$RC $ERR"
 done
 for args in "" "a b" "''"; do
   eval "run $CHECK $args"
-  check "ipcrulescheck usage [$args]" "100 ipcrulescheck: usage: ipcrulescheck rules.cdb" "$RC $ERR"
+  check "ipcrulescheck usage [$args]" "100 ipcrulescheck: usage: ipcrulescheck [ -e ] rules.cdb" "$RC $ERR"
 done
 # ipcexecrulescheck takes the request's arguments after the cdb.
 for args in "" "''" "'' a"; do
   eval "IPCCOMMAND=ls run $ECHECK $args"
-  check "ipcexecrulescheck usage [$args]" "100 ipcexecrulescheck: usage: ipcexecrulescheck rules.cdb [arg ...]" "$RC $ERR"
+  check "ipcexecrulescheck usage [$args]" "100 ipcexecrulescheck: usage: ipcexecrulescheck [ -e ] rules.cdb [ arg ... ]" "$RC $ERR"
 done
 
 # --- parse errors: exit 100, the line quoted, the old cdb kept -----------
@@ -65,7 +66,15 @@ for line in ':allowX' ':deny="x"' ':allow,A="x' ':allow,=/v/' ':allow,VAR' ':all
   run_in "1:allow
 $line
 " "$IPCRULES" r.cdb r.tmp
-  check "ipcrules refuses $line" "100 ipcrules: fatal: unable to parse this line: $line" "$RC $ERR"
+  case $line in
+    ':allow,A="x') why='a value has no closing quote' ;;
+    ':allow,=/v/') why='an empty variable name' ;;
+    ':allow,VAR') why='a variable without =' ;;
+    *-*) why='a range LO-HI needs two uids with LO <= HI' ;;
+    *) why='expected ,VAR="value" or the end of the line' ;;
+  esac
+  check "ipcrules refuses $line" "100 ipcrules: warning: line 2: $why
+ipcrules: fatal: unable to parse this line: $line" "$RC $ERR"
 done
 check "old cdb survives parse errors" "rule 1000:
 deny connection" "$(IPCREMOTEEUID=1000 "$CHECK" r.cdb)"
@@ -73,14 +82,17 @@ check "no tmp after parse errors" "" "$(ls r.tmp 2>/dev/null)"
 run_in ',0.ls:allow=/bin/ls/
 ' "$IPCEXECRULES" e.cdb e.tmp
 check "ipcexecrules refuses a path cut by its quote" \
-  "100 ipcexecrules: fatal: unable to parse this line: ,0.ls:allow=/bin/ls/" "$RC $ERR"
+  "100 ipcexecrules: warning: line 1: expected ,VAR=\"value\" or the end of the line
+ipcexecrules: fatal: unable to parse this line: ,0.ls:allow=/bin/ls/" "$RC $ERR"
 run_in ':allow,A="x"	 
 1:maybe   	
 ' "$IPCRULES" r.cdb r.tmp
-check "trailing blanks cut from the quoted line" "100 ipcrules: fatal: unable to parse this line: 1:maybe" "$RC $ERR"
+check "trailing blanks cut from the quoted line" "100 ipcrules: warning: line 2: the key is not followed by allow or deny
+ipcrules: fatal: unable to parse this line: 1:maybe" "$RC $ERR"
 printf '1:allow\0,A=/x/\n' >nul.rules
 run "$IPCRULES" r.cdb r.tmp <nul.rules
-check "NUL in a line" "100 ipcrules: fatal: unable to parse this line: 1:allow?,A=/x/" "$RC $ERR"
+check "NUL in a line" "100 ipcrules: warning: line 1: a NUL byte in the line
+ipcrules: fatal: unable to parse this line: 1:allow?,A=/x/" "$RC $ERR"
 
 # --- ranges --------------------------------------------------------------
 run_in '1000-1002:allow,R=/r/
@@ -92,12 +104,14 @@ run_in '0-4294967294:deny
 ' "$IPCRULES" range.cdb range.tmp
 t1=$(date +%s%N)
 check "huge range refused" \
-  "100 ipcrules: fatal: unable to parse this line: 0-4294967294:deny: range covers more than 100000 uids" "$RC $ERR"
+  "100 ipcrules: warning: line 1: the range covers too many uids
+ipcrules: fatal: unable to parse this line: 0-4294967294:deny: range covers more than 100000 uids" "$RC $ERR"
 check "huge range refused fast" "fast" "$([ $(( (t1 - t0) / 1000000 )) -lt 2000 ] && echo fast || echo slow)"
 run_in '1-100001,0.ls:allow
 ' "$IPCEXECRULES" range.cdb range.tmp
 check "exec range one over" \
-  "100 ipcexecrules: fatal: unable to parse this line: 1-100001,0.ls:allow: range covers more than 100000 uids" "$RC $ERR"
+  "100 ipcexecrules: warning: line 1: the range covers too many uids
+ipcexecrules: fatal: unable to parse this line: 1-100001,0.ls:allow: range covers more than 100000 uids" "$RC $ERR"
 check "range file kept" "1000 1001 1002" "$(cdb -l -m range.cdb | sort | tr '\n' ' ' | sed 's/ $//')"
 
 # --- I/O failures: exit 111 ----------------------------------------------

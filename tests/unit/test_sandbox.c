@@ -143,6 +143,7 @@ Test(policy, describe_shows_the_effective_sandbox)
       "sandbox timeout: 5s\n"
       "arguments allowed: any\n"
       "sandbox keep environment: none\n"
+      "client environment: TERM,COLORTERM,LANG,LANGUAGE,LC_* (checked)\n"
       "sandbox stderr: to the client\n");
   free(text);
 }
