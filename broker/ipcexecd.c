@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "audit.h"
+#include "contain.h"
 #include "decide.h"
 #include "die.h"
 #include "ipchandle_private.h"
@@ -18,7 +19,7 @@
 #include "scan.h"
 #include "version.h"
 
-#define USAGE "ipcexecd [ -qQvdDUXpP ] [ -c limit ] [ -C peruid ] [ -x rules.cdb ] [ -B banner ] " \
+#define USAGE "ipcexecd [ -qQvdDUXpP1R ] [ -c limit ] [ -C peruid ] [ -x rules.cdb ] [ -B banner ] " \
   "[ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -f lockfile ] path rules.cdb"
 
 struct ctx {
@@ -84,5 +85,13 @@ int main(int argc, char **argv)
       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (x.tracks == MAP_FAILED) die_sys(111, "unable to map the request table");
   ipchandle_on_death(h, dead);
+  /* By default every request is decided and supervised in a fresh fork
+   * of this process, which never serves one: nothing an earlier caller
+   * did can reach it. -R reuses workers. */
+  if (ipchandle_once(h) < 0) ipchandle_set_once(h, true);
+  /* What every fresh worker would load or read for itself, done once
+   * here: the NSS modules, and where the cgroup2 mount is. */
+  exec_warm();
+  contain_warm();
   return ipchandle_serve(h, handle, &x);
 }

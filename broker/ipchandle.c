@@ -50,6 +50,7 @@ struct ipchandle {
   ipchandle_death_fn on_death;
   void (*on_worker)(void *);    /* ipchandle_on_worker */
   void *on_worker_ctx;
+  int once;                     /* 1 with -1, 0 with -R, -1 unset */
 };
 
 static volatile sig_atomic_t got_term, got_chld;
@@ -77,12 +78,15 @@ struct ipchandle *ipchandle_parse(int argc, char **argv, const char *usage,
     die_init(slash && slash[1] ? slash + 1 : argv[0]);
   }
   server_config_init(&h.c);
+  h.once = -1;
   opterr = 0;
   /* ipcserver's options, with -c bounded by the number of workers we
    * fork, plus -f lockfile, accepted for compatibility and ignored: the
    * workers serialise accept with a lock in memory they share. */
-  while ((opt = getopt(argc, argv, "+" SERVER_OPTIONS "f:")) != -1) {
+  while ((opt = getopt(argc, argv, "+" SERVER_OPTIONS "f:1R")) != -1) {
     if (opt == 'f') continue;
+    else if (opt == '1') h.once = 1;
+    else if (opt == 'R') h.once = 0;
     else if (opt == 'c') h.c.limit = number(usage, optarg, 1, IPCHANDLE_MAX_WORKERS);
     else if (!server_option(&h.c, opt, optarg, usage)) die_usage(usage);
   }
@@ -343,6 +347,9 @@ static void worker(struct ipchandle *h, ipchandle_fn fn, void *ctx)
     }
     release(h);
     close(fd);
+    /* -1: this process has served its connection; the next one gets a
+     * fresh fork of the master, which no connection ever touched. */
+    if (h->once > 0) _exit(0);
   }
 }
 
@@ -422,12 +429,16 @@ int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx)
     got_chld = 0;
     while ((pid = waitpid(-1, &wstat, WNOHANG)) > 0) {
       for (unsigned i = 0; i < n; i++) {
+        bool done = h->once > 0 && WIFEXITED(wstat) && WEXITSTATUS(wstat) == 0;
         if (workers[i] != pid) continue;
-        if (h->c.verbosity >= SERVER_ERRORS)
+        if (h->c.verbosity >= SERVER_ERRORS && !done)
           warn_x("worker %ld ended with status %d, replacing it", (long)pid, wstat);
         if (h->on_death) h->on_death(ctx, i, pid);
         if (got_term) {
           workers[i] = 0;
+        } else if (done) {
+          /* -1: a worker that served its one connection, replaced now */
+          workers[i] = spawn(h, i, fn, ctx);
         } else {
           struct timespec pause = { 0, 10 * 1000 * 1000 };
           /* a worker that dies at once must not turn into a fork loop */
@@ -478,4 +489,14 @@ void ipchandle_on_worker(struct ipchandle *h, void (*fn)(void *ctx), void *ctx)
 {
   h->on_worker = fn;
   h->on_worker_ctx = ctx;
+}
+
+int ipchandle_once(const struct ipchandle *h)
+{
+  return h->once;
+}
+
+void ipchandle_set_once(struct ipchandle *h, bool once)
+{
+  h->once = once;
 }

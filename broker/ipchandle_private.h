@@ -22,4 +22,11 @@ void ipchandle_on_death(struct ipchandle *h, ipchandle_death_fn fn);
  * connection (set before ipchandle_serve). */
 void ipchandle_on_worker(struct ipchandle *h, void (*fn)(void *ctx), void *ctx);
 
+/* -1 (one connection per worker, each worker a fresh fork of the master
+ * that exits after it), -R (workers serve connection after connection,
+ * the default), or unset: 1, 0, -1. ipchandle_set_once chooses before
+ * ipchandle_serve. */
+int ipchandle_once(const struct ipchandle *h);
+void ipchandle_set_once(struct ipchandle *h, bool once);
+
 #endif

@@ -362,3 +362,8 @@ int contain_reap_dead(pid_t pid)
   close(basefd);
   return n;
 }
+
+void contain_warm(void)
+{
+  find_base();
+}

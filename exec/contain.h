@@ -49,6 +49,11 @@ int contain_join(const struct contain *k);
  * how many processes were left to kill. */
 unsigned contain_end(struct contain *k);
 
+/* Finds the broker's cgroup and the cgroup2 mount now, in a long-lived
+ * parent, so that each process it forks for a request need not read
+ * /proc/self/mountinfo again (the parent's cgroup is theirs). */
+void contain_warm(void);
+
 /* For a preforked broker's master: the cgroup that the dead process pid
  * supervised, if any, is killed and removed. Returns the number killed,
  * or -1 when there was no such cgroup. */

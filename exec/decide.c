@@ -1,6 +1,7 @@
 #include "decide.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,4 +274,14 @@ void exec_decision_free(struct exec_decision *d)
 {
   rules_match_free(&d->match);
   sandbox_env_free(&d->env);
+}
+
+void exec_warm(void)
+{
+  gid_t groups[64];
+  int n = 64;
+  struct passwd *pw = getpwuid(0);
+  if (pw) getgrouplist(pw->pw_name, pw->pw_gid, groups, &n);
+  endpwent();
+  endgrent();
 }

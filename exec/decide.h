@@ -57,4 +57,11 @@ void exec_decide(struct exec_decision *d, const struct exec_caller *c,
 
 void exec_decision_free(struct exec_decision *d);
 
+/* Loads what the decisions' lookups load on first use (the NSS modules
+ * nsswitch.conf names for passwd and group), by looking up root once.
+ * For a broker that forks a process per request from a long-lived parent:
+ * each child then finds them loaded instead of loading them again. No
+ * answer is kept: every request still asks the database. */
+void exec_warm(void);
+
 #endif

@@ -477,10 +477,13 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
 void exec_track_dead(struct exec_track *t, pid_t worker)
 {
   struct audit a;
-  int n = contain_reap_dead(worker);
+  int n;
   long long us;
   char dur[32];
+  /* A worker that ended its request (or never began one) left no cgroup:
+   * the end of the request removed it. */
   if (!atomic_load(&t->active)) return;
+  n = contain_reap_dead(worker);
   atomic_store(&t->active, 0);
   us = now_us() - t->start_us;
   snprintf(dur, sizeof dur, "%lld.%03lld", us / 1000, us % 1000);

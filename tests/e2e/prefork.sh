@@ -59,7 +59,7 @@ crules '4243:deny
 # --- usage, numbers, bind failure: nothing is served
 run "$EXECD"
 check "ipcexecd: no arguments: exit 100" 100 "$RC"
-check "ipcexecd: usage line" "ipcexecd: usage: ipcexecd [ -qQvdDUXpP ] [ -c limit ] [ -C peruid ] [ -x rules.cdb ] [ -B banner ] [ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -f lockfile ] path rules.cdb" "$ERR"
+check "ipcexecd: usage line" "ipcexecd: usage: ipcexecd [ -qQvdDUXpP1R ] [ -c limit ] [ -C peruid ] [ -x rules.cdb ] [ -B banner ] [ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -f lockfile ] path rules.cdb" "$ERR"
 run "$EXECD" "$T_TMP/never"
 check "ipcexecd: no rules operand: exit 100" 100 "$RC"
 run "$EXECD" "$T_TMP/never" "$T_TMP/exec.cdb" extra
@@ -80,7 +80,9 @@ check "ipcprint: -c 0: exit 100" 100 "$RC"
 
 # --- ipcexecd with three workers; LD_PRELOAD and FOO in its environment
 S=$T_TMP/s
-env LD_PRELOAD=/nonexistent.so FOO=bar "$EXECD" -v -c 3 -x "$T_TMP/conn.cdb" "$S" "$T_TMP/exec.cdb" 2>"$T_TMP/log" &
+# -R: workers that serve request after request (the default is a fresh
+# worker per request, tested below).
+env LD_PRELOAD=/nonexistent.so FOO=bar "$EXECD" -R -v -c 3 -x "$T_TMP/conn.cdb" "$S" "$T_TMP/exec.cdb" 2>"$T_TMP/log" &
 SPID=$!
 T_PIDS="$T_PIDS $SPID"
 wait_for_socket "$S" || fail "ipcexecd did not start"
@@ -212,9 +214,51 @@ left=
 for p in $after; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
 check "SIGTERM: no worker left" "" "$left"
 
-# --- -c 1: one worker serves sequential requests; environment isolation
+# --- the default: every request decided and supervised in a fresh fork of
+# the master, which never serves one; different callers never share a
+# process
+S0=$T_TMP/s0
+"$EXECD" -v -c 2 -x "$T_TMP/conn.cdb" "$S0" "$T_TMP/exec.cdb" 2>"$T_TMP/log0" &
+SPID0=$!
+T_PIDS="$T_PIDS $SPID0"
+wait_for_socket "$S0" || fail "ipcexecd (default) did not start"
+wait_workers "$SPID0" 2 || fail "ipcexecd (default): workers: $(workers "$SPID0")"
+first=$(workers "$SPID0" | tr '\n' ' ')
+for i in 1 2 3; do
+  run as 4242 4343 env IPCEXECPATH="$S0" "$DO" nobody sh -c 'echo "sup=$PPID"' </dev/null
+  check "fresh worker: request $i served" "0" "$RC"
+  printf '%s\n' "$OUT" | sed -n 's/^sup=//p' >>"$T_TMP/sups"
+  # root's request, while it runs: how many descriptors its supervisor
+  # holds, seen from here (the same for every request if nothing leaks)
+  env IPCEXECPATH="$S0" IPCEXECUID=0 "$DO" nobody sh -c 'echo "sup=$PPID"; sleep 0.5' </dev/null >"$T_TMP/r.out" &
+  rp=$!
+  j=0
+  while ! grep -q '^sup=' "$T_TMP/r.out" && [ $j -lt 200 ]; do sleep 0.01; j=$((j + 1)); done
+  sup=$(sed -n 's/^sup=//p' "$T_TMP/r.out")
+  ls "/proc/$sup/fd" 2>/dev/null | wc -l >>"$T_TMP/supfds"
+  wait "$rp"
+  check "fresh worker: root's request $i served" "0" "$?"
+  echo "$sup" >>"$T_TMP/sups"
+done
+reqs=$(grep -aoE '^ipcexec: ok .* req=[0-9.]+' "$T_TMP/log0" | sed 's/.* req=//')
+check "fresh worker: six requests, six deciding processes" 6 "$(printf '%s\n' "$reqs" | cut -d. -f1 | sort -u | wc -l)"
+check "fresh worker: each process decided one request (req=PID.1)" 6 "$(printf '%s\n' "$reqs" | grep -c '\.1$')"
+check "fresh worker: the supervisor is the process that decided" "$(printf '%s\n' "$reqs" | cut -d. -f1 | tr '\n' ' ')" \
+  "$(tr '\n' ' ' <"$T_TMP/sups")"
+printf '%s\n' "$reqs" | cut -d. -f1 | grep -qx "$SPID0" && fail "the master served a request" \
+  || pass "fresh worker: the master never served one"
+check "fresh worker: no descriptor piles up from one request to the next" 1 "$(sort -u "$T_TMP/supfds" | wc -l)"
+[ "$(head -1 "$T_TMP/supfds")" -gt 2 ] && pass "... (the supervisor's descriptors were seen)" || fail "supervisor fds: $(cat "$T_TMP/supfds")"
+for p in $first; do kill -0 "$p" 2>/dev/null && fail "fresh worker: a first worker $p still runs after serving" ; done
+pass "fresh worker: the workers that served are gone"
+check "fresh worker: a worker that served its request is replaced silently" "" "$(grep -a 'replacing it' "$T_TMP/log0")"
+wait_workers "$SPID0" 2 && pass "fresh worker: still two waiting" || fail "fresh worker: workers $(workers "$SPID0")"
+stop "$SPID0"
+check "fresh worker: SIGTERM exit 0" 0 "$STOP_RC"
+
+# --- -R -c 1: one worker serves sequential requests; environment isolation
 S1=$T_TMP/s1
-"$EXECD" -v -c 1 -x "$T_TMP/conn.cdb" "$S1" "$T_TMP/exec.cdb" 2>"$T_TMP/log1" &
+"$EXECD" -R -v -c 1 -x "$T_TMP/conn.cdb" "$S1" "$T_TMP/exec.cdb" 2>"$T_TMP/log1" &
 SPID1=$!
 T_PIDS="$T_PIDS $SPID1"
 wait_for_socket "$S1" || fail "ipcexecd -c 1 did not start"
