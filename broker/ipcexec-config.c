@@ -126,21 +126,24 @@ static const struct passwd *account(const char *name)
   die_x(EXIT_TEMP, "unknown account %s", name);
 }
 
-static void make_run(struct buf *b, const char *dir, const char *bindir, const char *sbindir)
+static void make_run(struct buf *b, const char *dir, const char *sbindir)
 {
   cat(b,
     "#!/bin/sh\n"
-    "# The ipcexec broker: ipcserver on ./s runs ipcexec with the rules in\n"
-    "# ./rules/data.cdb for every connection. Written by ipcexec-config(8);\n"
+    "# The ipcexec broker: ipcexecd on ./s decides every request with the\n"
+    "# rules in ./rules/data.cdb and supervises its command, each in a fresh\n"
+    "# process that no earlier request touched. Written by ipcexec-config(8);\n"
     "# the same script runs under daemontools, runit and s6, or by hand.\n"
+    "# The ucspi-ipc 0.70 way, a fork and an exec of ipcexec per request, is\n"
+    "# ipcserver -v -C 5 ./s ipcexec ./rules/data.cdb (see ipcexecd(8)).\n"
     "#\n"
-    "# ipcserver and ipcexec run as root: switching to the users the rules\n"
-    "# name needs it. Who may run what is the rules' business: edit\n"
-    "# ./rules/data, then run make in ./rules; no restart is needed.\n"
+    "# The broker runs as root: switching to the users the rules name needs\n"
+    "# it. Who may run what is the rules' business: edit ./rules/data, then\n"
+    "# run make in ./rules; no restart is needed.\n"
     "#\n"
     "# -C 5: any local user may connect, and without a per-uid limit one user\n"
-    "# who opens connections and sends nothing holds every one of ipcserver's\n"
-    "# 40 slots (-c) until the request deadline, so nobody else is served.\n"
+    "# who opens connections and sends nothing holds every one of the 40\n"
+    "# workers (-c) until the request deadline, so nobody else is served.\n"
     "# Five at once per client uid is plenty for people; raise it for an\n"
     "# account (a batch job) that runs more delegated commands at once.\n"
     "#\n"
@@ -173,12 +176,10 @@ static void make_run(struct buf *b, const char *dir, const char *bindir, const c
     "  fi\n"
     "done\n"
     "exec env \"$@\" ");
-  cat_quoted(b, bindir, "/ipcserver");
+  cat_quoted(b, sbindir, "/ipcexecd");
   cat(b, " -v -C 5 ");
   cat_quoted(b, dir, "/s");
   cat(b, " \\\n  ");
-  cat_quoted(b, sbindir, "/ipcexec");
-  cat(b, " ");
   cat_quoted(b, dir, "/rules/data.cdb");
   cat(b, "\n");
 }
@@ -352,9 +353,9 @@ int main(int argc, char **argv)
   }
   if (!loggroup) die_nomem();
 
-  for (const char *const *p = (const char *const[]){ "ipcserver", "ipcexec", "ipcexecrules", 0 }; *p; p++) {
+  for (const char *const *p = (const char *const[]){ "ipcexecd", "ipcexecrules", 0 }; *p; p++) {
     struct buf path = BUF_ZERO;
-    cat(&path, strcmp(*p, "ipcexec") ? bindir : sbindir);
+    cat(&path, strcmp(*p, "ipcexecd") ? bindir : sbindir);
     cat(&path, "/");
     cat(&path, *p);
     if (access(path.s, X_OK) < 0)
@@ -362,7 +363,7 @@ int main(int argc, char **argv)
     buf_free(&path);
   }
 
-  make_run(&run, dir, bindir, sbindir);
+  make_run(&run, dir, sbindir);
   make_logrun(&logrun, dir, logname, loggroup);
   make_makefile(&makefile, bindir);
   cat(&errout, "1\n");

@@ -125,12 +125,12 @@ gid=$(id -g "$user")
 ipcexecrules /etc/ipcexec/rules.cdb /etc/ipcexec/rules.tmp </etc/ipcexec/rules \
   && ok "the allow rule compiles" || ko "ipcexecrules"
 
-# --- the broker, as the unit starts it (ipcserver binds the socket
+# --- the broker, as the unit starts it (ipcexecd binds the socket
 # itself when systemd passes none)
 
 cmd=$(sed -n 's/^ExecStart=//p' "$unit" | head -n 1)
 case $cmd in
-  /usr/bin/ipcserver\ *) ok "ExecStart: $cmd" ;;
+  /usr/sbin/ipcexecd\ *) ok "ExecStart: $cmd" ;;
   *) ko "ExecStart: unexpected '$cmd'" ;;
 esac
 socket=$(sed -n 's/^ListenStream=//p' "$sock_unit")

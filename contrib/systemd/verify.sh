@@ -1,5 +1,5 @@
 #!/bin/sh
-# verify.sh SYSTEMD-ANALYZE UNITS-DIR BINDIR SBINDIR RULES-CDB IPCSERVER IPCEXEC SOCKET
+# verify.sh SYSTEMD-ANALYZE UNITS-DIR BINDIR SBINDIR RULES-CDB IPCEXECD SOCKET
 #
 # Checks the units meson generated in UNITS-DIR: that they name the
 # installed programs (ipcserver in BINDIR, ipcexec in SBINDIR), the
@@ -8,7 +8,8 @@
 # a single message. verify checks that ExecStart is executable, so it runs
 # on a copy whose program paths point to this build's IPCSERVER and IPCEXEC.
 set -u
-analyze=$1 units=$2 bindir=$3 sbindir=$4 rules=$5 ipcserver=$6 ipcexec=$7 socket=$8
+# shellcheck disable=SC2034  # bindir: the interface names it; the unit runs sbin programs only
+analyze=$1 units=$2 bindir=$3 sbindir=$4 rules=$5 ipcexecd=$6 socket=$7
 pass=0
 failed=0
 ok() { pass=$((pass + 1)); echo "ok   - $*"; }
@@ -40,8 +41,8 @@ for f in "$svc" "$sock"; do
   [ -f "$f" ] || { echo "FAIL - $f was not generated"; exit 1; }
 done
 
-exec_start="ExecStart=$bindir/ipcserver -v -C 5 $socket $sbindir/ipcexec $rules"
-has "$svc" "$exec_start" && ok "ExecStart runs the installed ipcserver and ipcexec on $socket with $rules" \
+exec_start="ExecStart=$sbindir/ipcexecd -v -c 40 -C 5 $socket $rules"
+has "$svc" "$exec_start" && ok "ExecStart runs the installed ipcexecd on $socket with $rules" \
   || ko "ExecStart: expected '$exec_start', got '$(grep ^ExecStart= "$svc")'"
 has "$sock" "ListenStream=$socket" && ok "the socket is the configured one" || ko "ListenStream"
 has "$sock" "SocketMode=0666" && ok "any user may connect (access is by identity)" || ko "SocketMode"
@@ -67,9 +68,9 @@ for bad in '^NoNewPrivileges=' '^CapabilityBoundingSet=' '^AmbientCapabilities='
   grep -q -- "$bad" "$svc" && ko "the service must not set $bad" || ok "not set: $bad"
 done
 
-subst "$bindir/ipcserver" "$ipcserver" <"$svc" | subst "$sbindir/ipcexec " "$ipcexec " >"$t/ipcexec.service"
+subst "$sbindir/ipcexecd " "$ipcexecd " <"$svc" >"$t/ipcexec.service"
 cp "$sock" "$t/ipcexec.socket"
-has "$t/ipcexec.service" "ExecStart=$ipcserver -v -C 5 $socket $ipcexec $rules" \
+has "$t/ipcexec.service" "ExecStart=$ipcexecd -v -c 40 -C 5 $socket $rules" \
   && ok "the copy runs this build's programs" || ko "the copy's ExecStart: $(grep ^ExecStart= "$t/ipcexec.service")"
 
 # --man=no: the pages are not installed where man would look.

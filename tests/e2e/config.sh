@@ -18,7 +18,7 @@ USAGE="ipcexec-config: usage: ipcexec-config [ -b bindir ] user loguser dir"
 # The programs the run scripts name, where an installation would put them.
 BIN=$T_TMP/bin
 mkdir "$BIN"
-for p in ipcserver ipcexec ipcexecrules; do ln -s "$(prog $p)" "$BIN/$p"; done
+for p in ipcserver ipcexec ipcexecd ipcexecrules; do ln -s "$(prog $p)" "$BIN/$p"; done
 
 # listing DIR: every name in DIR, hidden ones too, on one line.
 listing() { ls -A "$1" | tr '\n' ' '; }
@@ -145,9 +145,9 @@ grep -qx 'data.cdb: data' "$S/rules/Makefile" && pass "the Makefile target" || f
 check "run: a sh script" "#!/bin/sh" "$(head -n 1 "$S/run")"
 grep -qx 'exec 2>&1' "$S/run" && pass "run: stderr to the log" || fail "run: exec 2>&1 missing"
 grep -qxF "cd '$S' || exit 111" "$S/run" && pass "run: works from any directory" || fail "run: cd line"
-check "run: ipcserver -v -C 5 on dir/s with ipcexec dir/rules/data.cdb, absolute paths" \
-  "exec env \"\$@\" '$BIN/ipcserver' -v -C 5 '$S/s' \\
-  '$BIN/ipcexec' '$S/rules/data.cdb'" "$(grep -A1 '^exec env' "$S/run")"
+check "run: ipcexecd -v -C 5 on dir/s with dir/rules/data.cdb, absolute paths" \
+  "exec env \"\$@\" '$BIN/ipcexecd' -v -C 5 '$S/s' \\
+  '$S/rules/data.cdb'" "$(grep -A1 '^exec env' "$S/run")"
 grep -v '^#' "$S/run" | grep -q envdir && fail "run: needs envdir" || pass "run: no envdir program needed"
 sh -n "$S/run" && sh -n "$S/log/run" && pass "both scripts parse" || fail "a script does not parse"
 grep -qxF "  exec setpriv --reuid='nobody' --regid='$LOGGROUP' --init-groups -- s6-log -b t ./main" "$S/log/run" \
@@ -184,7 +184,7 @@ LOGPID=$!
 (cd / && exec env DROPPED=from-supervisor PRESERVED=yes "$S/run") >"$T_TMP/logpipe" &
 RUNPID=$!
 T_PIDS="$RUNPID $LOGPID"
-wait_for_socket "$S/s" && pass "run brings up ipcserver on dir/s" || fail "no socket at $S/s"
+wait_for_socket "$S/s" && pass "run brings up ipcexecd on dir/s" || fail "no socket at $S/s"
 
 # wait_log TEXT: the log has a line with TEXT, within 5 s.
 wait_log() {
@@ -217,7 +217,7 @@ wait_log "ipcexec: ok 4242.4343,65534./bin/echo req=" && pass "the audit line is
 wait_log "caller=ipctest target_uid=65534 target_gid=65534 target=nobody rule=4242,65534./bin/echo" \
   && pass "the audit line names caller, target and rule" || fail "audit fields: $(cat "$S/log/main/current")"
 wait_log "status=exit:0" && pass "the end line is in the log" || fail "no end line"
-wait_log "ipcserver: status: " && pass "ipcserver's status lines are in the log (-v)" || fail "no ipcserver status line"
+wait_log "ipcexecd: status: " && pass "ipcexecd's status lines are in the log (-v)" || fail "no ipcexecd status line"
 check "the log is written as loguser" "nobody" "$(stat -c %U "$S/log/main/current")"
 head -c 1 "$S/log/main/current" | grep -q '@' && pass "log lines are timestamped" || fail "no timestamp"
 
@@ -232,7 +232,7 @@ check "env/: the supervisor's environment is kept otherwise" "yes" "$OUT"
 
 kill -TERM "$RUNPID"
 wait "$RUNPID"
-check "ipcserver exits 0 on SIGTERM" 0 "$?"
+check "ipcexecd exits 0 on SIGTERM" 0 "$?"
 wait "$LOGPID"
 check "the logger ends with its input" 0 "$?"
 # shellcheck disable=SC2034  # read by lib.sh: the logger is gone, nothing to stop
@@ -249,21 +249,20 @@ check "user other than root: the same run script" "$(cat "$S/run")" "$(sed "s|$T
 run "$CONFIG" -b "$T_TMP/rel" root nobody "$T_TMP/svc3/"
 check "programs not installed yet: still created" 0 "$RC"
 check "programs not installed yet: one warning each" \
-  "ipcexec-config: warning: the service needs $T_TMP/rel/ipcserver: No such file or directory
-ipcexec-config: warning: the service needs $T_TMP/rel/ipcexec: No such file or directory
+  "ipcexec-config: warning: the service needs $T_TMP/rel/ipcexecd: No such file or directory
 ipcexec-config: warning: the service needs $T_TMP/rel/ipcexecrules: No such file or directory" "$ERR"
 grep -qxF "cd '$T_TMP/svc3' || exit 111" "$T_TMP/svc3/run" && pass "trailing slash removed" \
   || fail "trailing slash: $(grep '^cd' "$T_TMP/svc3/run")"
 
-# Without -b: ipcserver and ipcexecrules from bindir, ipcexec (section 8)
-# from sbindir, where meson installs them.
+# Without -b: ipcexecrules from bindir, ipcexecd (section 8) from
+# sbindir, where meson installs them.
 CFG_BINDIR=$(sed -n 's/^#define BINDIR "\(.*\)"$/\1/p' "$BUILD/config.h")
 CFG_SBINDIR=$(sed -n 's/^#define SBINDIR "\(.*\)"$/\1/p' "$BUILD/config.h")
 run "$CONFIG" root nobody "$T_TMP/svc4"
 check "default paths: created" 0 "$RC"
-check "default paths: ipcserver from bindir, ipcexec from sbindir" \
-  "exec env \"\$@\" '$CFG_BINDIR/ipcserver' -v -C 5 '$T_TMP/svc4/s' \\
-  '$CFG_SBINDIR/ipcexec' '$T_TMP/svc4/rules/data.cdb'" "$(grep -A1 '^exec env' "$T_TMP/svc4/run")"
+check "default paths: ipcexecd from sbindir" \
+  "exec env \"\$@\" '$CFG_SBINDIR/ipcexecd' -v -C 5 '$T_TMP/svc4/s' \\
+  '$T_TMP/svc4/rules/data.cdb'" "$(grep -A1 '^exec env' "$T_TMP/svc4/run")"
 grep -qxF "	'$CFG_BINDIR/ipcexecrules' data.cdb data.tmp < data" "$T_TMP/svc4/rules/Makefile" \
   && pass "default paths: ipcexecrules from bindir" || fail "default Makefile: $(cat "$T_TMP/svc4/rules/Makefile")"
 
