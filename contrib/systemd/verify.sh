@@ -2,11 +2,11 @@
 # verify.sh SYSTEMD-ANALYZE UNITS-DIR BINDIR SBINDIR RULES-CDB IPCEXECD SOCKET
 #
 # Checks the units meson generated in UNITS-DIR: that they name the
-# installed programs (ipcserver in BINDIR, ipcexec in SBINDIR), the
-# configured RULES-CDB and SOCKET, that they keep
-# what ipcexec needs, and that systemd-analyze verify accepts them without
-# a single message. verify checks that ExecStart is executable, so it runs
-# on a copy whose program paths point to this build's IPCSERVER and IPCEXEC.
+# installed broker (ipcexecd in SBINDIR), the configured RULES-CDB and
+# SOCKET, that they keep what the broker needs, and that systemd-analyze
+# verify accepts them without a single message. verify checks that
+# ExecStart is executable, so it runs on a copy whose program path points
+# to this build's IPCEXECD.
 set -u
 # shellcheck disable=SC2034  # bindir: the interface names it; the unit runs sbin programs only
 analyze=$1 units=$2 bindir=$3 sbindir=$4 rules=$5 ipcexecd=$6 socket=$7
