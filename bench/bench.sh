@@ -153,9 +153,17 @@ if [ -n "$IPCEXECD" ]; then
   DLOG=$TMP/ipcexecd.log
   DSOCK=$TMP/ipcexecd.sock
   if start_server "$DLOG" "$DSOCK" "$IPCEXECD" "$DSOCK" "$TMP/exec.cdb"; then
-    candidate "ipcdo $TARGET_UID via ipcexecd" ours user "IPCEXECPATH=$DSOCK" "$BUILD/client/ipcdo" "$TARGET_UID" /bin/true || true
+    candidate "ipcdo $TARGET_UID via ipcexecd (default)" ours user "IPCEXECPATH=$DSOCK" "$BUILD/client/ipcdo" "$TARGET_UID" /bin/true || true
   else
     skip "ipcexecd" "did not start as 'ipcexecd SOCKET RULES.cdb': $( ("$IPCEXECD" 2>&1 || true) | head -n 1)"
+  fi
+  # -R: workers reused from request to request; the difference is what a
+  # fresh process per request costs.
+  RSOCK=$TMP/ipcexecd-r.sock
+  if start_server "$DLOG" "$RSOCK" "$IPCEXECD" -R "$RSOCK" "$TMP/exec.cdb"; then
+    candidate "ipcdo $TARGET_UID via ipcexecd -R" ours user "IPCEXECPATH=$RSOCK" "$BUILD/client/ipcdo" "$TARGET_UID" /bin/true || true
+  else
+    skip "ipcexecd -R" "did not start as 'ipcexecd -R SOCKET RULES.cdb'"
   fi
 else
   skip "ipcexecd" "no preforked broker in this build (looked for broker/ipcexecd, exec/ipcexecd)"
