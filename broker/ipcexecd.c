@@ -49,26 +49,14 @@ static int handle(void *p, int fd, const struct ipchandle_conn *conn)
     warn_x("refusing a request without peer ids (-P)");
     return 111;
   }
-  /* The caller's groups for %GID rules, straight from the kernel. */
-  uint32_t *groups;
-  size_t ngroups;
-  int code;
-  if (peer_groups_get(fd, conn->egid, &groups, &ngroups) < 0) {
-    if (errno != ENOPROTOOPT || !(groups = malloc(sizeof *groups))) {
-      warn_sys("dropping connection, unable to get the peer's groups");
-      return 111;
-    }
-    groups[0] = conn->egid;   /* before Linux 4.13: the egid alone */
-    ngroups = 1;
-  }
-  caller.groups = groups;
-  caller.ngroups = ngroups;
+  /* The caller's groups for %GID rules, as ipchandle read them from the
+   * kernel for this connection. */
+  caller.groups = conn->groups;
+  caller.ngroups = conn->ngroups;
   audit_set_request((uint64_t)getpid(), ++x->seq);
   exec_track = &x->tracks[conn->slot];
   exec_track->seq = x->seq;
-  code = exec_handle(fd, &caller, x->rules, x->timeout_ms);
-  free(groups);
-  return code;
+  return exec_handle(fd, &caller, x->rules, x->timeout_ms);
 }
 
 int main(int argc, char **argv)

@@ -261,6 +261,8 @@ static bool serve_one(struct ipchandle *h, int fd, const char *remote, ipchandle
       goto out;
     }
     who.groups = groups;
+    conn.groups = groups;
+    conn.ngroups = who.ngroups;
     if (!env_add(&e, "IPCREMOTEGROUPS", grouptext)) goto nomem;
   }
   switch (server_conn_rules(c, &who, &m)) {

@@ -21,6 +21,7 @@
 /* Installed as <ipchandle.h>: it must stay self-contained (system headers
  * only). The library exports what this header declares and nothing else. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -50,6 +51,8 @@ struct ipchandle_conn {
   const char *localpath;    /* $IPCLOCALPATH */
   const char *remotepath;   /* $IPCREMOTEPATH: client-chosen bytes */
   unsigned slot;            /* the worker's index, 0 .. -c limit - 1 */
+  size_t ngroups;           /* the client's groups, its egid among them, */
+  const uint32_t *groups;   /* ascending, from the kernel; 0 with -P */
 };
 
 /* Called once per connection in a worker, with fd on the client. Returns

@@ -75,9 +75,13 @@ ended() { grep -a -c -E "^ipcexec: (end|fail) .* req=$1( |$)" "$T_LOG"; }
 reqs_of() { grep -a -E "^ipcexec: ok 4242\.4343,65534\.$1 " "$T_LOG" | sed 's/.* req=\([0-9.]*\) .*/\1/'; }
 # accounted NAME CMD: every allowed CMD request has exactly one end or fail.
 accounted() {
-  local r bad="" n=0
+  local r bad="" n=0 i
   for r in $(reqs_of "$2"); do
     n=$((n + 1))
+    # The client has its status before the supervisor writes the end
+    # line: give the line a moment (a second or two on a loaded machine).
+    i=0
+    while [ "$(ended "$r")" -eq 0 ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i + 1)); done
     [ "$(ended "$r")" -eq 1 ] || bad="$bad $r:$(ended "$r")"
   done
   [ $n -gt 0 ] && [ -z "$bad" ] && pass "$1: $n allowed, each with one end or fail line" \
