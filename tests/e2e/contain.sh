@@ -143,8 +143,8 @@ for B in ipcserver ipcexecd; do
   esac
   check "$B: IPCTIMEOUT: nothing of the chain runs once ipcdo returns" 0 "$(running)"
   wait_gone 5 || pkill -KILL -u 65534 -f -- "$M"
-  grep -a -q -E '^ipcexec: timeout 4242\.4343,65534\.tchain .* timeout_s=2' "$T_LOG" \
-    && pass "$B: timeout line" || fail "$B: no timeout line"
+  wait_for 1 '^ipcexec: timeout 4242\.4343,65534\.tchain .* timeout_s=2' "$T_LOG" \
+    && pass "$B: timeout line" || fail "$B: no timeout line: $(grep -a tchain "$T_LOG" | cut -c1-160)"
   line=$(grep -a -E '^ipcexec: end 4242\.4343,65534\.tchain ' "$T_LOG" | tail -1)
   n=$(printf '%s' "$line" | sed -n 's/.* leftovers=\([0-9]*\).*/\1/p')
   [ -n "$n" ] && [ "$n" -gt 0 ] && pass "$B: IPCTIMEOUT: end line counts the leftovers ($n)" || fail "$B: end line: $line"
