@@ -13,19 +13,13 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "clock.h"
 #include "die.h"
 #include "fd.h"
 
 /* Subtrees deeper than this are not walked (only a uid-0 target inside
  * its own cgroup namespace can create any at all). */
 #define CONTAIN_MAX_DEPTH 16
-
-static long long now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void pause_ms(long ms)
 {
@@ -197,7 +191,7 @@ static bool populated(int dirfd)
 static unsigned kill_all(int dirfd, bool reap)
 {
   unsigned n = count_procs(dirfd, 0);
-  long long deadline = now_ms() + CONTAIN_WAIT_MS;
+  long long deadline = clock_ms() + CONTAIN_WAIT_MS;
   if (!put(dirfd, "cgroup.kill", "1")) {
     warn_sys("unable to write cgroup.kill");
     return n;
@@ -207,7 +201,7 @@ static unsigned kill_all(int dirfd, bool reap)
       while (waitpid(-1, 0, WNOHANG) > 0)
         ;
     if (!populated(dirfd)) break;
-    if (now_ms() >= deadline) {
+    if (clock_ms() >= deadline) {
       warn_x("the command's cgroup is still populated after the kill");
       break;
     }
@@ -281,7 +275,7 @@ static unsigned walk(void)
 {
   pid_t me = getpid(), seen[256];
   unsigned nseen = 0, killed = 0;
-  long long deadline = now_ms() + CONTAIN_WALK_MS;
+  long long deadline = clock_ms() + CONTAIN_WALK_MS;
 
   for (;;) {
     DIR *d;
@@ -290,7 +284,7 @@ static unsigned walk(void)
     while ((r = waitpid(-1, 0, WNOHANG)) > 0)
       ;
     if (r < 0) return killed;          /* ECHILD: nothing is left */
-    if (now_ms() >= deadline) {
+    if (clock_ms() >= deadline) {
       warn_x("processes left by the command could not all be killed");
       return killed;
     }

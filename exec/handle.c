@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "list.h"
 #include "decide.h"
+#include "clock.h"
 #include "die.h"
 #include "request.h"
 #include "run.h"
@@ -56,22 +57,15 @@ static void log_decision(const struct exec_decision *d, const struct exec_caller
 #define DRAIN_MAX (1024 * 1024)
 #define DRAIN_MS 1000
 
-static long long ms_now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void drain(int sock)
 {
   char buf[4096];
   size_t total = 0;
-  long long deadline = ms_now() + DRAIN_MS;
+  long long deadline = clock_ms() + DRAIN_MS;
   if (shutdown(sock, SHUT_WR) < 0) return;   /* not a socket */
   while (total < DRAIN_MAX) {
     struct pollfd p = { .fd = sock, .events = POLLIN };
-    long long left = deadline - ms_now();
+    long long left = deadline - clock_ms();
     ssize_t n;
     if (left <= 0 || poll(&p, 1, (int)left) <= 0) break;
     n = recv(sock, buf, sizeof buf, MSG_DONTWAIT);
@@ -92,9 +86,9 @@ int exec_handle(int sock, const struct exec_caller *c, const char *rules, int ti
   /* ipcdo -l: a list of what this caller may run, no command. The wait
    * for the first byte counts against the request's deadline. */
   {
-    long long t0 = ms_now();
+    long long t0 = clock_ms();
     if (exec_list_request(sock, timeout_ms)) return exec_list(sock, c, rules, timeout_ms);
-    timeout_ms -= (int)(ms_now() - t0);
+    timeout_ms -= (int)(clock_ms() - t0);
     if (timeout_ms < 1) timeout_ms = 1;
   }
 

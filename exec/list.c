@@ -15,6 +15,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "clock.h"
 #include "die.h"
 #include "fd.h"
 #include "rules_lookup.h"
@@ -32,23 +33,16 @@ struct entry {
   size_t datalen;
 };
 
-static long long ms_now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reads "L" 1:1, LEN:TARGET, within the deadline, without reading past
  * it. *has_target, *target: the uid filter, if TARGET is not empty. */
 static bool read_request(int sock, int timeout_ms, bool *has_target, uint32_t *target)
 {
   char buf[32];
   size_t n = 0, commas = 0;
-  long long deadline = ms_now() + timeout_ms;
+  long long deadline = clock_ms() + timeout_ms;
   while (commas < 2) {
     struct pollfd p = { .fd = sock, .events = POLLIN };
-    long long left = deadline - ms_now();
+    long long left = deadline - clock_ms();
     ssize_t r;
     if (n == sizeof buf || left <= 0 || poll(&p, 1, (int)left) <= 0) return false;
     r = read(sock, buf + n, 1);
@@ -168,7 +162,7 @@ int exec_list(int sock, const struct exec_caller *c, const char *rules, int time
   size_t n = 0, cap = 0, scanned = 0;
   bool has_target = false, truncated = false, ok = true;
   uint32_t target = 0;
-  long long start = ms_now();
+  long long start = clock_ms();
   struct cdb db;
   unsigned pos;
   struct audit a;
@@ -206,7 +200,7 @@ int exec_list(int sock, const struct exec_caller *c, const char *rules, int time
     uint32_t uid = 0;
     int rank;
     bool any;
-    if (++scanned % 1024 == 0 && ms_now() - start > LIST_MAX_MS) {
+    if (++scanned % 1024 == 0 && clock_ms() - start > LIST_MAX_MS) {
       truncated = true;
       break;
     }
@@ -288,7 +282,7 @@ int exec_list(int sock, const struct exec_caller *c, const char *rules, int time
   if (truncated) audit_str(&a, "truncated", "yes");
   {
     char dur[32];
-    snprintf(dur, sizeof dur, "%lld", ms_now() - start);
+    snprintf(dur, sizeof dur, "%lld", clock_ms() - start);
     audit_str(&a, "duration_ms", dur);
   }
   audit_emit(&a);

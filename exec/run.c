@@ -19,16 +19,10 @@
 #include "audit.h"
 #include "buf.h"
 #include "contain.h"
+#include "clock.h"
 #include "die.h"
 #include "fd.h"
 #include "sandbox.h"
-
-static long long now_us(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* The child. In 0.70 mode fds 0 and 1 are the socket and 2 the log; in
  * attached mode 0-2 become the caller's own descriptors. Never returns. */
@@ -239,7 +233,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
 {
   int pipefd[2], errfd[2] = { -1, -1 }, sfd, status = 0, code;
   sigset_t chld, old;
-  long long start = now_us(), stop_at, kill_at = 0;
+  long long start = clock_us(), stop_at, kill_at = 0;
   bool listening = req->extended, termed = false;
   char msg[520], in[ATTACH_MAX_MSG * 4];
   size_t inlen = 0;
@@ -366,7 +360,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
   for (;;) {
     struct pollfd p[3] = { { .fd = sfd, .events = POLLIN }, { .fd = sock, .events = POLLIN },
       { .fd = elog.eof ? -1 : elog.fd, .events = POLLIN } };
-    long long next = kill_at ? kill_at : stop_at, now = now_us();
+    long long next = kill_at ? kill_at : stop_at, now = clock_us();
     int timeout = -1, r;
     bool gone = false, more;
 
@@ -418,10 +412,10 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
         stop(pid, SIGTERM);
         termed = true;
         stop_at = 0;
-        kill_at = now_us() + SANDBOX_KILL_GRACE * 1000000LL;
+        kill_at = clock_us() + SANDBOX_KILL_GRACE * 1000000LL;
       }
     }
-    now = now_us();
+    now = clock_us();
     if (kill_at && now >= kill_at) {
       stop(pid, SIGKILL);
       kill_at = 0;
@@ -463,7 +457,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
     if (req->extended) exec_send_status(sock, 'F', 0);
   }
   {
-    long long us = now_us() - start;
+    long long us = clock_us() - start;
     char dur[32];
     snprintf(dur, sizeof dur, "%lld.%03lld", us / 1000, us % 1000);
     audit_str(&a, "duration_ms", dur);
@@ -485,7 +479,7 @@ void exec_track_dead(struct exec_track *t, pid_t worker)
   if (!atomic_load(&t->active)) return;
   n = contain_reap_dead(worker);
   atomic_store(&t->active, 0);
-  us = now_us() - t->start_us;
+  us = clock_us() - t->start_us;
   snprintf(dur, sizeof dur, "%lld.%03lld", us / 1000, us % 1000);
   audit_set_request((uint64_t)worker, t->seq);
   audit_begin(&a, "end", t->euid, t->egid, t->uid, t->cmd);
