@@ -188,11 +188,12 @@ static bool populated(int dirfd)
  * CONTAIN_WAIT_MS, for it to be empty; reap: this process also reaps its
  * own children meanwhile (the killed processes it is subreaper for).
  * Returns the number of processes found before the kill. */
-static unsigned kill_all(int dirfd, bool reap)
+/* killfd: cgroup.kill already open for writing, or -1 to open it now. */
+static unsigned kill_all(int dirfd, int killfd, bool reap)
 {
   unsigned n = count_procs(dirfd, 0);
   long long deadline = clock_ms() + CONTAIN_WAIT_MS;
-  if (!put(dirfd, "cgroup.kill", "1")) {
+  if (killfd >= 0 ? fd_write_all(killfd, "1", 1) < 0 : !put(dirfd, "cgroup.kill", "1")) {
     warn_sys("unable to write cgroup.kill");
     return n;
   }
@@ -219,7 +220,7 @@ static int kill_and_remove(int basefd, const char *name, bool reap)
   int fd = openat(basefd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   unsigned n;
   if (fd < 0) return -1;
-  n = kill_all(fd, reap);
+  n = kill_all(fd, -1, reap);
   remove_subtree(fd, 0);
   close(fd);
   if (unlinkat(basefd, name, AT_REMOVEDIR) < 0) warn_sys("unable to remove cgroup %s", name);
@@ -232,7 +233,7 @@ bool contain_create(struct contain *k)
   char name[32];
   int basefd;
 
-  k->dirfd = -1;
+  k->dirfd = k->basefd = k->killfd = -1;
   if (!find_base()) return false;
   /* The broker's own cgroup belongs to root (or to the service manager
    * that delegated it to this root process): no user can prepare a name
@@ -247,7 +248,17 @@ bool contain_create(struct contain *k)
       mkdirat(basefd, name, 0755);
     }
     k->dirfd = openat(basefd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    close(basefd);
+    /* Held for the whole request, so that killing the cgroup and removing
+     * it at the end need no new descriptor, even with none left. */
+    if (k->dirfd >= 0) k->killfd = openat(k->dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (k->dirfd >= 0 && k->killfd < 0) {
+      close(k->dirfd);
+      k->dirfd = -1;
+    }
+    /* Not usable (no descriptor left, say): not left behind either. */
+    if (k->dirfd < 0) unlinkat(basefd, name, AT_REMOVEDIR);
+    if (k->dirfd >= 0) k->basefd = basefd;
+    else close(basefd);
   }
   if (k->dirfd < 0 && !warned) {
     /* once per process: the log says why containment is the walk */
@@ -331,14 +342,16 @@ unsigned contain_end(struct contain *k)
   unsigned n;
 
   if (k->dirfd < 0) return walk();
-  n = kill_all(k->dirfd, true);
+  n = kill_all(k->dirfd, k->killfd, true);
   remove_subtree(k->dirfd, 0);
   close(k->dirfd);
-  k->dirfd = -1;
+  close(k->killfd);
+  k->dirfd = k->killfd = -1;
   name_for(name, sizeof name, getpid());
-  basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (basefd < 0 || unlinkat(basefd, name, AT_REMOVEDIR) < 0) warn_sys("unable to remove cgroup %s", name);
-  if (basefd >= 0) close(basefd);
+  basefd = k->basefd;
+  k->basefd = -1;
+  if (unlinkat(basefd, name, AT_REMOVEDIR) < 0) warn_sys("unable to remove cgroup %s", name);
+  close(basefd);
   /* Anything that escaped the cgroup before it existed cannot: the
    * command joins before exec. A walk still reaps what is ours. */
   return n + walk();

@@ -29,6 +29,8 @@
 
 struct contain {
   int dirfd;            /* the request's cgroup, -1 in fallback mode */
+  int basefd;           /* the broker's cgroup, to remove the request's */
+  int killfd;           /* its cgroup.kill, open for writing */
 };
 
 /* Creates the cgroup for a request supervised by this process. A stale

@@ -326,4 +326,15 @@ grep -a -q -E '^ipcexec: deny 4242\.4343,3999999\.sh .* reason=unknown\\x20uid' 
   && pass "no such user: reason=unknown uid" || fail "unknown uid: $(grep -a deny "$T_LOG")"
 stop_broker
 
+# Whatever failed on the way (descriptors starved, supervisors killed), no
+# request's cgroup outlives its supervisor.
+if [ $CG = yes ]; then
+  stale=
+  for d in "$cgmnt${cgown%/}"/ipcexec.*; do
+    [ -d "$d" ] || continue
+    kill -0 "${d##*.}" 2>/dev/null || stale="$stale ${d##*/}"
+  done
+  check "no request cgroup is left behind" "" "$stale"
+fi
+
 t_done
