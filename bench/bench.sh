@@ -86,9 +86,14 @@ skip() {   # skip NAME REASON: never silently
 }
 
 HAVE_SUDO=0 HAVE_DOAS=0 HAVE_S6=0
-apt_install sudo && [ -x /usr/bin/sudo ] && HAVE_SUDO=1
-{ apt_install opendoas || apt_install doas; } && [ -x /usr/bin/doas ] && HAVE_DOAS=1
-apt_install s6 && command -v s6-ipcserver >/dev/null && command -v s6-sudod >/dev/null && HAVE_S6=1
+# The competitors, through the project's one install script.
+if [ "$DO_INSTALL" = 1 ] && ! sh "$REPO/tools/deps.sh" bench >"$TMP/deps.log" 2>&1; then
+  sed 's/^/  deps: /' "$TMP/deps.log" | tail -n 3 >&2
+  say "warning: tools/deps.sh bench failed; what is missing is skipped"
+fi
+[ -x /usr/bin/sudo ] && HAVE_SUDO=1
+[ -x /usr/bin/doas ] && HAVE_DOAS=1
+command -v s6-ipcserver >/dev/null && command -v s6-sudod >/dev/null && HAVE_S6=1
 [ "$HAVE_SUDO" = 1 ] || skip sudo "not installed and not installable"
 [ "$HAVE_DOAS" = 1 ] || skip doas "neither opendoas nor doas installed or installable"
 [ "$HAVE_S6" = 1 ] || skip s6-sudo "s6 not installed and not installable"

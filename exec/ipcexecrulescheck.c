@@ -27,20 +27,14 @@ int main(int argc, char **argv)
   enum rules_result r;
   const char *cmd, *uidstr;
   uint32_t uid = 0;
-  bool status = false;
+  bool status;
   int fd, opt, code;
 
   die_init("ipcexecrulescheck");
   version_arg(argc, argv);
-  opterr = 0;
-  /* '+': the request's arguments after rules.cdb may start with '-'. */
-  while ((opt = getopt(argc, argv, "+eV")) != -1) {
-    if (opt == 'e') status = true;
-    else if (opt == 'V') version_print();
-    else die_usage(USAGE);
-  }
-  argv += optind - 1;
-  argc -= optind - 1;
+  opt = rules_check_options(argc, argv, USAGE, &status);
+  argv += opt - 1;
+  argc -= opt - 1;
   if (argc < 2 || !argv[1][0]) die_usage(USAGE);
   rules_check_who(&who);
   cmd = getenv("IPCCOMMAND");

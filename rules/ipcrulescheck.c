@@ -18,19 +18,14 @@ int main(int argc, char **argv)
   struct rules_who who;
   struct rules_match m;
   enum rules_result r;
-  bool status = false;
+  bool status;
   int fd, opt;
 
   die_init("ipcrulescheck");
   version_arg(argc, argv);
-  opterr = 0;
-  while ((opt = getopt(argc, argv, "+eV")) != -1) {
-    if (opt == 'e') status = true;
-    else if (opt == 'V') version_print();
-    else die_usage(USAGE);
-  }
-  argv += optind - 1;
-  argc -= optind - 1;
+  opt = rules_check_options(argc, argv, USAGE, &status);
+  argv += opt - 1;
+  argc -= opt - 1;
   if (argc != 2 || !argv[1][0]) die_usage(USAGE);
   rules_check_who(&who);
 

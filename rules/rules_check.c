@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "die.h"
 #include "scan.h"
+#include "version.h"
 
 static void get_id(const char *var, bool *has, uint32_t *id)
 {
@@ -14,6 +16,19 @@ static void get_id(const char *var, bool *has, uint32_t *id)
   if (!s) return;
   if (!scan_id(s, id)) die_x(EXIT_USAGE, "%s is not a valid id: %s", var, s);
   *has = true;
+}
+
+int rules_check_options(int argc, char **argv, const char *usage, bool *status)
+{
+  int opt;
+  *status = false;
+  opterr = 0;
+  while ((opt = getopt(argc, argv, "+eV")) != -1) {
+    if (opt == 'e') *status = true;
+    else if (opt == 'V') version_print();
+    else die_usage(usage);
+  }
+  return optind;
 }
 
 void rules_check_who(struct rules_who *who)

@@ -11,6 +11,11 @@
  * the program dies with exit 100). */
 void rules_check_who(struct rules_who *who);
 
+/* The checkers' options: -e (*status: exit with the decision) and -V;
+ * anything else is usage. Stops at the first operand, so the request's
+ * arguments after rules.cdb may start with '-'. Returns its index. */
+int rules_check_options(int argc, char **argv, const char *usage, bool *status);
+
 /* Prints "rule KEY:" and one line per item, stopping at a deny item, then
  * the verdict line; or "default:" and the default verdict for NOTFOUND.
  * verdict words: "connection" for both programs, as in 0.70. */

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs what building and testing need, from Debian's packages.
-# Idempotent; runs as root (or through sudo).
+# Idempotent; runs as root (or through sudo). With "bench", also what
+# bench/bench.sh and bench/profile.sh compare with or profile by (sudo,
+# doas, perf, strace): never needed by the tests.
 set -eu
 # build: meson ninja-build pkg-config gcc; fuzz and sanitizers: clang
 # libclang-rt-14-dev; libraries: libcdb-dev libseccomp-dev libcap-ng-dev
@@ -13,6 +15,8 @@ PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 libcdb-dev tinycdb libseccomp-dev libcap-ng-dev libcriterion-dev libperl-dev
 util-linux procps mandoc groff-base man-db bsdextrautils systemd passwd
 make s6 git build-essential debhelper dpkg-dev fakeroot lintian debootstrap shellcheck"
+BENCH_PKGS="sudo opendoas linux-perf strace"
+[ "${1:-}" = bench ] && PKGS="$PKGS $BENCH_PKGS"
 missing=
 for p in $PKGS; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
