@@ -44,7 +44,7 @@ static bool read_request(int sock, int timeout_ms, bool *has_target, uint32_t *t
     struct pollfd p = { .fd = sock, .events = POLLIN };
     long long left = deadline - clock_ms();
     ssize_t r;
-    if (n == sizeof buf || left <= 0 || poll(&p, 1, (int)left) <= 0) return false;
+    if (n == sizeof buf - 1 || left <= 0 || poll(&p, 1, (int)left) <= 0) return false;   /* room for the NUL */
     r = read(sock, buf + n, 1);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return false;

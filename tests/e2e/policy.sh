@@ -164,6 +164,12 @@ for B in ipcserver ipcexecd; do
   { has "$OUT" secret || has "$OUT" gsecret; } && fail "$B: -l shows another caller's rules: $OUT" \
     || pass "$B: -l shows no rule of another uid or group"
   check "$B: -l shows the rule that decides, once per target and command" 1 "$(printf '%s\n' "$OUT" | grep -c ': prec: ')"
+  # A list request that fills the broker's whole buffer, and one past it:
+  # refused, answered, nothing overrun (the sanitizer build checks).
+  for pad in 22 23 40; do
+    run as 4242 4343 sh -c "printf 'L1:1,%d:%0${pad}d,' $pad 0 | \"\$1\" \"\$2\"" sh "$(prog ipcconnect)" "$S"
+    check "$B: an oversized list request ($pad digits) is refused" "1:F," "$OUT"
+  done
   run do_as -l root
   check "$B: ipcdo -l root lists root's targets only" "as root (0): asroot: allow, runs /bin/echo, arguments any, capabilities none, seccomp default, as uid 65534 instead
 as root (0): rootdeny: deny" "$OUT"
