@@ -289,13 +289,17 @@ enum request_status request_read(int fd, struct request *r, int timeout_ms,
     break;
   }
   ext = head[0] == ATTACH_MAGIC;
+  /* Known from here on, so that a refusal can be answered in kind: an
+   * attached client waits for a status byte. */
+  r->extended = ext;
   if (trunc || nfds != (ext ? 3u : 0u)) {
     close_all(fds, nfds);
-    *why = ext ? "attached request needs exactly three descriptors" : "unexpected descriptors";
+    if (trunc && ext && nfds < 3)
+      *why = "out of descriptors for the attached request's descriptors";
+    else
+      *why = ext ? "attached request needs exactly three descriptors" : "unexpected descriptors";
     return REQUEST_BAD;
   }
-  /* Known from here on, so that a refusal can be answered in kind. */
-  r->extended = ext;
   skip = ext ? 1 + strlen(ATTACH_VERSION) : 0;
   have = 1;
 
