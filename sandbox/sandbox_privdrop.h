@@ -23,9 +23,17 @@ int sandbox_ids_lookup(struct sandbox_ids *ids, const char *user, uid_t uid,
     gid_t gid, bool explicit_gid);
 
 /* Switches to ids with exactly the capabilities in keep (bit n = cap n) in
- * every set: effective, permitted, inheritable, bounding, and ambient for a
- * non-root target so that they survive execve. Checks every call, then
- * verifies the result; -1 with *why on any failure. */
+ * the effective, permitted and inheritable sets, and ambient for a
+ * non-root target so that they survive execve; the bounding set is
+ * emptied. Checks every call, then verifies the result; -1 with *why on
+ * any failure. */
 int sandbox_privdrop(const struct sandbox_ids *ids, uint64_t keep, const char **why);
+
+/* For a long-lived parent that forks a process per request: empties its
+ * own bounding set once (its inheritable set first takes its permitted
+ * one, which kept capabilities are later chosen from) and verifies it, so
+ * that sandbox_privdrop in its children neither drops nor reads it again.
+ * -1 with *why if any step fails; nothing is then assumed. */
+int sandbox_bset_clear(const char **why);
 
 #endif
