@@ -16,6 +16,7 @@
 #include "peer_cred.h"
 #include "request.h"
 #include "run.h"
+#include "sandbox_privdrop.h"
 #include "scan.h"
 #include "version.h"
 
@@ -27,6 +28,7 @@ struct ctx {
   int timeout_ms;
   uint64_t seq;
   struct exec_track *tracks;    /* one per worker, shared with the master */
+  bool once;                    /* a fresh worker per request */
 };
 
 /* In the master: a worker died. If it was supervising a command, the
@@ -35,6 +37,15 @@ static void dead(void *p, unsigned slot, pid_t pid)
 {
   struct ctx *x = p;
   exec_track_dead(&x->tracks[slot], pid);
+}
+
+/* In a fresh worker, before it accepts: what its request would otherwise
+ * wait for. With -R a worker serves many requests, and each makes its own
+ * cgroup as ipcexec does. */
+static void ready(void *p)
+{
+  struct ctx *x = p;
+  if (x->once) contain_enter();
 }
 
 static int handle(void *p, int fd, const struct ipchandle_conn *conn)
@@ -61,7 +72,7 @@ static int handle(void *p, int fd, const struct ipchandle_conn *conn)
 
 int main(int argc, char **argv)
 {
-  struct ctx x = { 0, REQUEST_DEFAULT_TIMEOUT_MS, 0, 0 };
+  struct ctx x = { 0, REQUEST_DEFAULT_TIMEOUT_MS, 0, 0, false };
   char **rest;
   struct ipchandle *h;
 
@@ -73,13 +84,22 @@ int main(int argc, char **argv)
       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (x.tracks == MAP_FAILED) die_sys(111, "unable to map the request table");
   ipchandle_on_death(h, dead);
+  ipchandle_on_worker(h, ready, &x);
   /* By default every request is decided and supervised in a fresh fork
    * of this process, which never serves one: nothing an earlier caller
    * did can reach it. -R reuses workers. */
   if (ipchandle_once(h) < 0) ipchandle_set_once(h, true);
+  x.once = ipchandle_once(h) > 0;
   /* What every fresh worker would load or read for itself, done once
    * here: the NSS modules, and where the cgroup2 mount is. */
   exec_warm();
   contain_warm();
+  /* The bounding set, emptied once here for every worker and command
+   * (requests then skip 41 drops and reads each). As non-root it fails:
+   * nothing is assumed, and each request does it, or fails, itself. */
+  {
+    const char *why;
+    (void)sandbox_bset_clear(&why);
+  }
   return ipchandle_serve(h, handle, &x);
 }

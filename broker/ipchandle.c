@@ -435,12 +435,16 @@ int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx)
         if (workers[i] != pid) continue;
         if (h->c.verbosity >= SERVER_ERRORS && !done)
           warn_x("worker %ld ended with status %d, replacing it", (long)pid, wstat);
+        if (done && !got_term) {
+          /* -1: a worker that served its one connection, replaced at
+           * once; what is left to clean up after it can wait */
+          workers[i] = spawn(h, i, fn, ctx);
+          if (h->on_death) h->on_death(ctx, i, pid);
+          continue;
+        }
         if (h->on_death) h->on_death(ctx, i, pid);
         if (got_term) {
           workers[i] = 0;
-        } else if (done) {
-          /* -1: a worker that served its one connection, replaced now */
-          workers[i] = spawn(h, i, fn, ctx);
         } else {
           struct timespec pause = { 0, 10 * 1000 * 1000 };
           /* a worker that dies at once must not turn into a fork loop */

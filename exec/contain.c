@@ -227,13 +227,121 @@ static int kill_and_remove(int basefd, const char *name, bool reap)
   return (int)n;
 }
 
+/* The cgroup this process entered before its request came
+ * (contain_enter), for contain_create to hand to that request. */
+static struct contain ahead = { -1, -1, -1, false };
+
+/* Whether the cgroup at dirfd holds this process and nothing else: no
+ * other process in cgroup.procs, no sub-cgroup (cgroup.stat). */
+static bool only_self(int dirfd)
+{
+  char buf[4096], self[32];
+  ssize_t r;
+  int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  r = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  snprintf(self, sizeof self, "%ld\n", (long)getpid());
+  if (r != (ssize_t)strlen(self) || memcmp(buf, self, (size_t)r)) return false;
+  fd = openat(dirfd, "cgroup.stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  r = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (r <= 0) return false;
+  buf[r] = 0;
+  return strstr(buf, "nr_descendants 0\n") != 0;
+}
+
+/* Moves this process back into the broker's own cgroup. */
+static bool leave(struct contain *k)
+{
+  char self[32];
+  snprintf(self, sizeof self, "%ld", (long)getpid());
+  if (!put(k->basefd, "cgroup.procs", self)) {
+    warn_sys("unable to leave the request's cgroup");
+    return false;
+  }
+  k->self_in = false;
+  return true;
+}
+
+/* SIGKILL to every process listed in the cgroup's cgroup.procs but this
+ * one, until none is left or CONTAIN_WAIT_MS have passed. Their pids
+ * cannot be reused while they are listed. Returns how many were seen. */
+static unsigned kill_listed(int dirfd)
+{
+  long long deadline = clock_ms() + CONTAIN_WAIT_MS;
+  unsigned seen = 0;
+  pid_t me = getpid();
+  for (;;) {
+    char buf[4096], *p, *end;
+    unsigned now = 0;
+    ssize_t r;
+    int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) break;
+    r = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (r < 0) break;
+    buf[r] = 0;
+    for (p = buf; *p; p = end) {
+      long pid = strtol(p, &end, 10);
+      if (end == p) break;
+      while (*end == '\n') end++;
+      if (pid > 0 && pid != me) {
+        kill((pid_t)pid, SIGKILL);
+        now++;
+      }
+    }
+    if (now > seen) seen = now;
+    while (waitpid(-1, 0, WNOHANG) > 0)
+      ;
+    if (!now || clock_ms() >= deadline) break;
+    pause_ms(2);
+  }
+  return seen;
+}
+
+bool contain_enter(void)
+{
+  struct contain k;
+  if (ahead.dirfd >= 0 || !contain_create(&k)) return false;
+  /* "0" is this process: its request's command will be born inside. */
+  if (!put(k.dirfd, "cgroup.procs", "0")) {
+    contain_end(&k);
+    return false;
+  }
+  k.self_in = true;
+  ahead = k;
+  return true;
+}
+
+void contain_drop(pid_t pid)
+{
+  char name[32];
+  int basefd;
+  if (!find_base()) return;
+  basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (basefd < 0) return;
+  name_for(name, sizeof name, pid);
+  /* The usual case, an empty cgroup: one rmdir. */
+  if (unlinkat(basefd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) kill_and_remove(basefd, name, false);
+  close(basefd);
+}
+
 bool contain_create(struct contain *k)
 {
   static bool warned;
   char name[32];
   int basefd;
 
+  if (ahead.dirfd >= 0) {
+    *k = ahead;
+    ahead.dirfd = ahead.basefd = ahead.killfd = -1;
+    ahead.self_in = false;
+    return true;
+  }
   k->dirfd = k->basefd = k->killfd = -1;
+  k->self_in = false;
   if (!find_base()) return false;
   /* The broker's own cgroup belongs to root (or to the service manager
    * that delegated it to this root process): no user can prepare a name
@@ -271,8 +379,9 @@ bool contain_create(struct contain *k)
 int contain_join(const struct contain *k)
 {
   if (k->dirfd < 0) return 0;
-  /* "0" is the writing process itself. */
-  if (!put(k->dirfd, "cgroup.procs", "0")) return -1;
+  /* "0" is the writing process itself. A child of a supervisor that is
+   * in the cgroup already was born in it. */
+  if (!k->self_in && !put(k->dirfd, "cgroup.procs", "0")) return -1;
   /* Rooted at its own cgroup, the command cannot name any cgroup outside
    * it, so not even a uid-0 target can move itself out. */
   return unshare(CLONE_NEWCGROUP);
@@ -342,6 +451,28 @@ unsigned contain_end(struct contain *k)
   unsigned n;
 
   if (k->dirfd < 0) return walk();
+  if (k->self_in) {
+    /* Nothing but this process left: the cgroup goes with it, removed by
+     * whoever reaps it (contain_drop). Otherwise this process leaves it
+     * first, so that the kill below is not its own. */
+    if (only_self(k->dirfd)) {
+      close(k->dirfd);
+      close(k->killfd);
+      close(k->basefd);
+      k->dirfd = k->killfd = k->basefd = -1;
+      return walk();
+    }
+    if (!leave(k)) {
+      /* Still inside: the supervisor can only kill what it sees, one
+       * by one; its subreaper walk gets the rest. */
+      n = kill_listed(k->dirfd);
+      close(k->dirfd);
+      close(k->killfd);
+      close(k->basefd);
+      k->dirfd = k->killfd = k->basefd = -1;
+      return n + walk();
+    }
+  }
   n = kill_all(k->dirfd, k->killfd, true);
   remove_subtree(k->dirfd, 0);
   close(k->dirfd);

@@ -31,6 +31,7 @@ struct contain {
   int dirfd;            /* the request's cgroup, -1 in fallback mode */
   int basefd;           /* the broker's cgroup, to remove the request's */
   int killfd;           /* its cgroup.kill, open for writing */
+  bool self_in;         /* the supervisor itself is in it (contain_enter) */
 };
 
 /* Creates the cgroup for a request supervised by this process. A stale
@@ -56,6 +57,17 @@ unsigned contain_end(struct contain *k);
  * /proc/self/mountinfo again (the parent's cgroup is theirs). */
 void contain_warm(void);
 
+/* For a preforked worker that will serve one request, while it waits for
+ * it: creates that request's cgroup now and moves this process into it,
+ * so that the command is born there and the request pays for no cgroup
+ * migration. The next contain_create takes it; contain_end then kills
+ * what is left but this process, and leaves the empty cgroup to
+ * contain_drop, run by whoever reaps this process. false (nothing done)
+ * where there is no writable cgroup2. */
+bool contain_enter(void);
+/* For a preforked broker's master, for every worker it reaps: removes the
+ * worker's cgroup (contain_enter), killing what is still in it. */
+void contain_drop(pid_t pid);
 /* For a preforked broker's master: the cgroup that the dead process pid
  * supervised, if any, is killed and removed. Returns the number killed,
  * or -1 when there was no such cgroup. */

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <stdatomic.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -69,6 +71,80 @@ fail:
   snprintf(msg, sizeof msg, "%s: %s", why, strerror(err));
   fd_write_all(report, msg, strlen(msg));
   _exit(111);
+}
+
+struct child_args {
+  struct exec_decision *d;
+  const struct request *req;
+  int sock, report, errpipe;
+  int close1, close2, close3;   /* the supervisor's ends, not the child's */
+  const struct contain *k;
+  pid_t supervisor;
+};
+
+static int child_main(void *p)
+{
+  struct child_args *a = p;
+  close(a->close2);
+  if (a->close1 >= 0) close(a->close1);
+  close(a->close3);
+  child(a->d, a->req, a->sock, a->report, a->errpipe, a->k, a->supervisor);
+  return 111;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define RUN_FORK 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RUN_FORK 1
+#endif
+#endif
+
+/* The child's stack, mapped once per process with a guard page below it:
+ * the sandbox needs a few pages (group lists, the PATH search). */
+#define CHILD_STACK (256 * 1024)
+
+/* Starts the command's process. It shares this process's memory until it
+ * execs (CLONE_VM | CLONE_VFORK, as posix_spawn does), so that starting a
+ * command copies no page tables and leaves no copy-on-write faults behind;
+ * this process waits meanwhile, as it would for the report channel
+ * anyway. Safe because the child writes nothing of the parent's: every
+ * step before exec is a system call or works on its own stack (the
+ * capability and id changes are raw system calls, see sandbox/privdrop.c),
+ * signals are blocked until the child has set every handler to the
+ * default, and it has its own descriptor table, signal handlers and
+ * credentials. Under AddressSanitizer, whose bookkeeping the shared stack
+ * would confuse, it is a plain fork. */
+static pid_t spawn_child(struct child_args *a)
+{
+#ifdef RUN_FORK
+  pid_t pid = fork();
+  if (pid == 0) _exit(child_main(a));
+  return pid;
+#else
+  static char *stack;
+  sigset_t all, old;
+  pid_t pid;
+  int saved;
+
+  if (!stack) {
+    char *m = mmap(0, CHILD_STACK + 4096, PROT_READ | PROT_WRITE,
+        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (m == MAP_FAILED) return -1;
+    if (mprotect(m, 4096, PROT_NONE) < 0) {
+      munmap(m, CHILD_STACK + 4096);
+      return -1;
+    }
+    stack = m;
+  }
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old);
+  pid = clone(child_main, stack + 4096 + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+  saved = errno;
+  sigprocmask(SIG_SETMASK, &old, 0);
+  errno = saved;
+  return pid;
+#endif
 }
 
 void exec_send_status(int sock, char kind, int value)
@@ -281,7 +357,10 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
   /* No writable cgroup2: the walk in contain_end does the work. */
   contain_create(&k);
   supervisor = getpid();
-  pid = fork();
+  {
+    struct child_args ca = { d, req, sock, pipefd[1], errfd[1], errfd[0], pipefd[0], sfd, &k, supervisor };
+    pid = spawn_child(&ca);
+  }
   if (pid < 0) {
     code = sys_failed(sock, d, c, req, "unable to fork");
     contain_end(&k);
@@ -294,12 +373,6 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
     close(sfd);
     sigprocmask(SIG_SETMASK, &old, 0);
     return code;
-  }
-  if (pid == 0) {
-    close(pipefd[0]);
-    if (errfd[0] >= 0) close(errfd[0]);
-    close(sfd);
-    child(d, req, sock, pipefd[1], errfd[1], &k, supervisor);
   }
   if (exec_track) exec_track->pid = pid;
   close(pipefd[1]);
@@ -476,7 +549,11 @@ void exec_track_dead(struct exec_track *t, pid_t worker)
   char dur[32];
   /* A worker that ended its request (or never began one) left no cgroup:
    * the end of the request removed it. */
-  if (!atomic_load(&t->active)) return;
+  if (!atomic_load(&t->active)) {
+    /* the cgroup it entered waiting for a request, if any */
+    contain_drop(worker);
+    return;
+  }
   n = contain_reap_dead(worker);
   atomic_store(&t->active, 0);
   us = clock_us() - t->start_us;

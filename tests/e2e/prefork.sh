@@ -230,10 +230,12 @@ for i in 1 2 3; do
   printf '%s\n' "$OUT" | sed -n 's/^sup=//p' >>"$T_TMP/sups"
   # root's request, while it runs: how many descriptors its supervisor
   # holds, seen from here (the same for every request if nothing leaks)
-  env IPCEXECPATH="$S0" IPCEXECUID=0 "$DO" nobody sh -c 'echo "sup=$PPID"; sleep 0.5' </dev/null >"$T_TMP/r.out" &
+  # (a loaded machine may take a while to start it: the command waits 2 s
+  # for the count, this waits up to 10 s for the command)
+  env IPCEXECPATH="$S0" IPCEXECUID=0 "$DO" nobody sh -c 'echo "sup=$PPID"; sleep 2' </dev/null >"$T_TMP/r.out" &
   rp=$!
   j=0
-  while ! grep -q '^sup=' "$T_TMP/r.out" && [ $j -lt 200 ]; do sleep 0.01; j=$((j + 1)); done
+  while ! grep -q '^sup=[0-9]' "$T_TMP/r.out" && [ $j -lt 1000 ]; do sleep 0.01; j=$((j + 1)); done
   sup=$(sed -n 's/^sup=//p' "$T_TMP/r.out")
   ls "/proc/$sup/fd" 2>/dev/null | wc -l >>"$T_TMP/supfds"
   wait "$rp"
