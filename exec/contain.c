@@ -376,12 +376,12 @@ bool contain_create(struct contain *k)
   return k->dirfd >= 0;
 }
 
-int contain_join(const struct contain *k)
+int contain_join(const struct contain *k, bool born_in)
 {
   if (k->dirfd < 0) return 0;
   /* "0" is the writing process itself. A child of a supervisor that is
-   * in the cgroup already was born in it. */
-  if (!k->self_in && !put(k->dirfd, "cgroup.procs", "0")) return -1;
+   * in the cgroup already, or cloned into it, was born in it. */
+  if (!k->self_in && !born_in && !put(k->dirfd, "cgroup.procs", "0")) return -1;
   /* Rooted at its own cgroup, the command cannot name any cgroup outside
    * it, so not even a uid-0 target can move itself out. */
   return unshare(CLONE_NEWCGROUP);
@@ -473,15 +473,26 @@ unsigned contain_end(struct contain *k)
       return n + walk();
     }
   }
-  n = kill_all(k->dirfd, k->killfd, true);
-  remove_subtree(k->dirfd, 0);
-  close(k->dirfd);
-  close(k->killfd);
-  k->dirfd = k->killfd = -1;
   name_for(name, sizeof name, getpid());
   basefd = k->basefd;
   k->basefd = -1;
-  if (unlinkat(basefd, name, AT_REMOVEDIR) < 0) warn_sys("unable to remove cgroup %s", name);
+  /* The usual end: the command and all it started are gone. rmdir
+   * succeeds only on a cgroup with no process and no sub-cgroup, and
+   * nothing can enter an empty one but root, so then there is nothing to
+   * kill. Otherwise (EBUSY), the kill. */
+  if (unlinkat(basefd, name, AT_REMOVEDIR) == 0) {
+    n = 0;
+    close(k->dirfd);
+    close(k->killfd);
+    k->dirfd = k->killfd = -1;
+  } else {
+    n = kill_all(k->dirfd, k->killfd, true);
+    remove_subtree(k->dirfd, 0);
+    close(k->dirfd);
+    close(k->killfd);
+    k->dirfd = k->killfd = -1;
+    if (unlinkat(basefd, name, AT_REMOVEDIR) < 0) warn_sys("unable to remove cgroup %s", name);
+  }
   close(basefd);
   /* Anything that escaped the cgroup before it existed cannot: the
    * command joins before exec. A walk still reaps what is ours. */

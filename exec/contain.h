@@ -40,12 +40,13 @@ struct contain {
  * there is no writable cgroup2. */
 bool contain_create(struct contain *k);
 
-/* In the child, before exec: moves the calling process into the cgroup,
- * and into a cgroup namespace rooted there, which keeps even a uid-0
- * target in where the cgroup2 mount has nsdelegate (without it, only
- * file permissions do: root's files, so every other target). 0 on success
- * (or in fallback mode), -1 with errno set. */
-int contain_join(const struct contain *k);
+/* In the child, before exec: moves the calling process into the cgroup
+ * (unless born_in: it was cloned into it, CLONE_INTO_CGROUP), and into a
+ * cgroup namespace rooted there, which keeps even a uid-0 target in where
+ * the cgroup2 mount has nsdelegate (without it, only file permissions do:
+ * root's files, so every other target). 0 on success (or in fallback
+ * mode), -1 with errno set. */
+int contain_join(const struct contain *k, bool born_in);
 
 /* At the end of the request: kills what is left and waits for it to go,
  * reaping this process's children meanwhile; removes the cgroup. Returns

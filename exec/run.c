@@ -11,7 +11,10 @@
 #include <unistd.h>
 #include <stdatomic.h>
 #include <sched.h>
+#include <stdint.h>
+#include <linux/sched.h>    /* struct clone_args, CLONE_INTO_CGROUP */
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -29,7 +32,7 @@
 /* The child. In 0.70 mode fds 0 and 1 are the socket and 2 the log; in
  * attached mode 0-2 become the caller's own descriptors. Never returns. */
 static void child(struct exec_decision *d, const struct request *req, int sock, int report,
-    int errpipe, const struct contain *k, pid_t supervisor)
+    int errpipe, const struct contain *k, bool born_in, pid_t supervisor)
 {
   struct sandbox_plan plan = {
     .policy = &d->policy, .ids = &d->ids, .envp = d->env.v,
@@ -44,7 +47,7 @@ static void child(struct exec_decision *d, const struct request *req, int sock, 
    * before that (its cgroup then killed and removed by whoever reaps it),
    * this child dies with it instead of joining late and running on. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != supervisor) _exit(111);
-  if (contain_join(k) < 0) {
+  if (contain_join(k, born_in) < 0) {
     why = "unable to join the request's cgroup";
     goto fail;
   }
@@ -80,6 +83,7 @@ struct child_args {
   int close1, close2, close3;   /* the supervisor's ends, not the child's */
   const struct contain *k;
   pid_t supervisor;
+  bool born_in;                 /* cloned into k's cgroup */
 };
 
 static int child_main(void *p)
@@ -88,7 +92,7 @@ static int child_main(void *p)
   close(a->close2);
   if (a->close1 >= 0) close(a->close1);
   close(a->close3);
-  child(a->d, a->req, a->sock, a->report, a->errpipe, a->k, a->supervisor);
+  child(a->d, a->req, a->sock, a->report, a->errpipe, a->k, a->born_in, a->supervisor);
   return 111;
 }
 
@@ -117,6 +121,25 @@ static int child_main(void *p)
  * would confuse, it is a plain fork. */
 static pid_t spawn_child(struct child_args *a)
 {
+  /* A supervisor outside the request's cgroup (ipcexec, ipcexecd -R):
+   * the child is cloned straight into it (clone3, CLONE_INTO_CGROUP), as
+   * a fork would be, which spares the migration a write to cgroup.procs
+   * is (it waits for an RCU grace period). The child runs on its own copy
+   * of this process, as after fork; where the kernel has no clone3 or
+   * refuses the cgroup, the usual spawn and a migration. */
+  if (a->k->dirfd >= 0 && !a->k->self_in) {
+    struct clone_args ca;
+    long pid;
+    memset(&ca, 0, sizeof ca);
+    ca.flags = CLONE_INTO_CGROUP;
+    ca.exit_signal = SIGCHLD;
+    ca.cgroup = (uint64_t)a->k->dirfd;
+    a->born_in = true;
+    pid = syscall(SYS_clone3, &ca, sizeof ca);
+    if (pid == 0) _exit(child_main(a));
+    a->born_in = false;
+    if (pid > 0) return (pid_t)pid;
+  }
 #ifdef RUN_FORK
   pid_t pid = fork();
   if (pid == 0) _exit(child_main(a));
@@ -358,7 +381,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
   contain_create(&k);
   supervisor = getpid();
   {
-    struct child_args ca = { d, req, sock, pipefd[1], errfd[1], errfd[0], pipefd[0], sfd, &k, supervisor };
+    struct child_args ca = { d, req, sock, pipefd[1], errfd[1], errfd[0], pipefd[0], sfd, &k, supervisor, false };
     pid = spawn_child(&ca);
   }
   if (pid < 0) {
