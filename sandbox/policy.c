@@ -5,7 +5,6 @@
 #include <strings.h>
 #include <sys/prctl.h>
 
-#include <cap-ng.h>
 
 #include "ipcargs.h"
 #include "scan.h"
@@ -29,6 +28,34 @@ bool sandbox_is_knob(const char *name)
   for (size_t i = 0; i < sizeof knobs / sizeof *knobs; i++)
     if (!strcmp(name, knobs[i])) return true;
   return false;
+}
+
+/* Capability names without their cap_ prefix, by number, as the kernel's
+ * <linux/capability.h> and libcap-ng name them (the unit tests compare
+ * the two). Our own table: the broker need not link libcap-ng, whose
+ * start-up reads /proc for every process. */
+static const char *const cap_names[] = {
+  "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill",
+  "setgid", "setuid", "setpcap", "linux_immutable", "net_bind_service",
+  "net_broadcast", "net_admin", "net_raw", "ipc_lock", "ipc_owner",
+  "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
+  "sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time",
+  "sys_tty_config", "mknod", "lease", "audit_write", "audit_control",
+  "setfcap", "mac_override", "mac_admin", "syslog", "wake_alarm",
+  "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
+};
+#define NCAP_NAMES (sizeof cap_names / sizeof *cap_names)
+
+int sandbox_cap_from_name(const char *name)
+{
+  for (unsigned i = 0; i < NCAP_NAMES; i++)
+    if (!strcmp(name, cap_names[i])) return (int)i;
+  return -1;
+}
+
+const char *sandbox_cap_name(unsigned cap)
+{
+  return cap < NCAP_NAMES ? cap_names[cap] : 0;
 }
 
 unsigned sandbox_cap_last(void)
@@ -64,7 +91,7 @@ bool sandbox_caps_parse(const char *s, uint64_t *caps, bool *all)
     name[n] = 0;
     for (size_t i = 0; i < n; i++) name[i] = (char)tolower((unsigned char)name[i]);
     nm = strncmp(name, "cap_", 4) ? name : name + 4;
-    cap = capng_name_to_capability(nm);
+    cap = sandbox_cap_from_name(nm);
     if (cap < 0 || cap > 63 || (unsigned)cap > sandbox_cap_last()) return false;
     *caps |= UINT64_C(1) << cap;
     s += n;
@@ -161,7 +188,7 @@ void sandbox_policy_describe(const struct sandbox_policy *p, FILE *out)
     const char *sep = "";
     for (unsigned c = 0; c < 64; c++)
       if (p->caps & (UINT64_C(1) << c)) {
-        const char *n = capng_capability_to_name(c);
+        const char *n = sandbox_cap_name(c);
         fprintf(out, "%scap_%s", sep, n ? n : "?");
         sep = ",";
       }

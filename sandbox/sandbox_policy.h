@@ -54,6 +54,11 @@ int sandbox_policy_set(struct sandbox_policy *p, const char *name,
  * "none"). */
 bool sandbox_caps_parse(const char *s, uint64_t *caps, bool *all);
 
+/* A capability's number from its name without cap_ ("chown"), -1 if
+ * unknown; and back, 0 if unknown. */
+int sandbox_cap_from_name(const char *name);
+const char *sandbox_cap_name(unsigned cap);
+
 /* Highest capability the kernel knows. */
 unsigned sandbox_cap_last(void);
 

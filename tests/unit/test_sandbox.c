@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cap-ng.h>
 #include <criterion/criterion.h>
 
 #include "sandbox_env.h"
@@ -146,4 +147,27 @@ Test(policy, describe_shows_the_effective_sandbox)
       "client environment: TERM,COLORTERM,LANG,LANGUAGE,LC_* (checked)\n"
       "sandbox stderr: to the client\n");
   free(text);
+}
+
+/* The broker's own capability names are libcap-ng's, number for number,
+ * for every capability either knows: rules written for one mean the same
+ * to the other. */
+Test(caps, names_match_libcap_ng)
+{
+  unsigned known = 0;
+  for (unsigned c = 0; c < 64; c++) {
+    const char *ours = sandbox_cap_name(c), *theirs = capng_capability_to_name(c);
+    if (!ours && !theirs) continue;
+    /* libcap-ng names numbers it does not know by the number itself */
+    if (!ours && theirs && strspn(theirs, "0123456789") == strlen(theirs)) continue;
+    cr_assert(ours && theirs, "capability %u: ours %s, libcap-ng %s", c, ours ? ours : "none",
+        theirs ? theirs : "none");
+    cr_assert_str_eq(ours, theirs, "capability %u", c);
+    cr_assert_eq(sandbox_cap_from_name(ours), (int)c);
+    cr_assert_eq(capng_name_to_capability(ours), (int)c);
+    known++;
+  }
+  cr_assert_geq(known, 41, "cap_checkpoint_restore (40) and all below are named");
+  cr_assert_eq(sandbox_cap_from_name("no_such_cap"), -1);
+  cr_assert_eq(sandbox_cap_from_name(""), -1);
 }
