@@ -4,7 +4,7 @@
 # nobody directly) measured in the same run. See bench/README.md.
 #
 #   bench/bench.sh [--quick] [--rounds N] [--runs N] [--build DIR]
-#                  [--no-build] [--no-install] [--keep-user]
+#                  [--no-build] [--no-install] [--keep-user] [--no-readme]
 #
 # Runs as root. Installs what is missing with apt-get, creates the bench
 # user, configures every contender on temporary sockets and files, and
@@ -18,7 +18,11 @@ PROG=bench
 
 ROUNDS=10
 RUNS=200
-GOAL=1.20            # at most this many times the setpriv baseline
+# The targets, as ratios of medians measured in the same run: the
+# default deployment (ipcexecd) against setpriv, sudo and doas, and the
+# 0.70-compatible ipcserver + ipcexec against setpriv.
+GOAL=1.00 STRETCH=0.90 GOAL_SUDO=0.30 GOAL_DOAS=0.40 GOAL_COMPAT=1.40
+README_MD=   # set by default for full runs: the table goes into README.md
 
 # Fixed names, so that a run killed with SIGKILL is repaired by the next.
 SUDOERS_DROPIN=/etc/sudoers.d/zz-ipcbench
@@ -28,7 +32,7 @@ DOAS_MARK="# written by ucspi-ipc bench/bench.sh, restored when it exits"
 
 usage() {
   cat >&2 <<EOF
-usage: bench/bench.sh [--quick] [--rounds N] [--runs N] [--build DIR] [--no-build] [--no-install] [--keep-user]
+usage: bench/bench.sh [--quick] [--rounds N] [--runs N] [--build DIR] [--no-build] [--no-install] [--keep-user] [--no-readme]
   --quick       3 rounds of 30 runs (a smoke run; figures are rough)
   --rounds N    rounds, each runs every contender once, order rotated (default $ROUNDS)
   --runs N      runs of each contender per round (default $RUNS)
@@ -36,19 +40,22 @@ usage: bench/bench.sh [--quick] [--rounds N] [--runs N] [--build DIR] [--no-buil
   --no-build    use DIR as it is
   --no-install  never call apt-get; contenders that are missing are skipped
   --keep-user   keep the bench user if this run created it
+  --no-readme   leave README.md alone (a full run writes its table there;
+                --quick never does)
 EOF
   exit 100
 }
 
 while [ $# -gt 0 ]; do
   case $1 in
-    --quick) ROUNDS=3; RUNS=30 ;;
+    --quick) ROUNDS=3; RUNS=30; README_MD=no ;;
     --rounds) posarg $# "${2-}" || usage; ROUNDS=$2; shift ;;
     --runs) posarg $# "${2-}" || usage; RUNS=$2; shift ;;
     --build) [ $# -ge 2 ] || usage; BUILD=$(realpath -m -- "$2"); shift ;;
     --no-build) DO_BUILD=0 ;;
     --no-install) DO_INSTALL=0 ;;
     --keep-user) KEEP_USER=1 ;;
+    --no-readme) README_MD=no ;;
     *) usage ;;
   esac
   shift
@@ -133,23 +140,8 @@ candidate "setpriv (baseline)" baseline root "" \
 # Our broker, every default defence on: the rule says allow and nothing else.
 IPCLOG=$TMP/ipcexec.log
 compile_rules exec "$BENCH_UID,$TARGET_UID./bin/true:allow"
-IPCSOCK=$TMP/ipcexec.sock
-if start_server "$IPCLOG" "$IPCSOCK" "$BUILD/broker/ipcserver" "$IPCSOCK" "$BUILD/exec/ipcexec" "$TMP/exec.cdb"; then
-  if candidate "ipcdo $TARGET_UID" ours user "IPCEXECPATH=$IPCSOCK" "$BUILD/client/ipcdo" "$TARGET_UID" /bin/true; then
-    mode=$(last_mode "$IPCLOG")
-    C_NAME[${#C_NAME[@]}-1]="ipcdo $TARGET_UID (${mode:-?})"
-    candidate "ipcdo $TARGET_NAME (${mode:-?})" ours user "IPCEXECPATH=$IPCSOCK" "$BUILD/client/ipcdo" "$TARGET_NAME" /bin/true || true
-  fi
-  # -o asks for the 0.70 byte stream where attached mode is the default.
-  if candidate "ipcdo -o $TARGET_UID" ours user "IPCEXECPATH=$IPCSOCK" "$BUILD/client/ipcdo" -o "$TARGET_UID" /bin/true; then
-    mode=$(last_mode "$IPCLOG")
-    C_NAME[${#C_NAME[@]}-1]="ipcdo -o $TARGET_UID (${mode:-?})"
-  fi
-else
-  skip "ipcdo" "ipcserver did not start: $(tail -n 2 "$IPCLOG" | tr '\n' ' ')"
-fi
-
-# A preforked broker, when the build has one.
+# The default deployment (ipcexec-config, the systemd unit): ipcexecd,
+# a fresh fork of a preloaded broker per request. The headline.
 IPCEXECD=
 for p in "$BUILD"/broker/ipcexecd "$BUILD"/exec/ipcexecd; do
   [ -x "$p" ] && IPCEXECD=$p && break
@@ -172,6 +164,24 @@ if [ -n "$IPCEXECD" ]; then
   fi
 else
   skip "ipcexecd" "no preforked broker in this build (looked for broker/ipcexecd, exec/ipcexecd)"
+fi
+
+# The 0.70-compatible deployment: ipcserver forks and execs ipcexec per
+# request.
+IPCSOCK=$TMP/ipcexec.sock
+if start_server "$IPCLOG" "$IPCSOCK" "$BUILD/broker/ipcserver" "$IPCSOCK" "$BUILD/exec/ipcexec" "$TMP/exec.cdb"; then
+  if candidate "ipcdo $TARGET_UID" ours user "IPCEXECPATH=$IPCSOCK" "$BUILD/client/ipcdo" "$TARGET_UID" /bin/true; then
+    mode=$(last_mode "$IPCLOG")
+    C_NAME[${#C_NAME[@]}-1]="ipcdo $TARGET_UID (${mode:-?})"
+    candidate "ipcdo $TARGET_NAME (${mode:-?})" ours user "IPCEXECPATH=$IPCSOCK" "$BUILD/client/ipcdo" "$TARGET_NAME" /bin/true || true
+  fi
+  # -o asks for the 0.70 byte stream where attached mode is the default.
+  if candidate "ipcdo -o $TARGET_UID" ours user "IPCEXECPATH=$IPCSOCK" "$BUILD/client/ipcdo" -o "$TARGET_UID" /bin/true; then
+    mode=$(last_mode "$IPCLOG")
+    C_NAME[${#C_NAME[@]}-1]="ipcdo -o $TARGET_UID (${mode:-?})"
+  fi
+else
+  skip "ipcdo" "ipcserver did not start: $(tail -n 2 "$IPCLOG" | tr '\n' ' ')"
 fi
 
 if [ "$HAVE_SUDO" = 1 ]; then
@@ -237,20 +247,22 @@ ROUNDS_TSV=$TMP/rounds.tsv
 run_rounds "$ROUNDS_TSV" "$ROUNDS" "$RUNS" "$WARM"
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# Our broker's own log must show every request allowed and ended with
+# Our brokers' own logs must show every request allowed and ended with
 # status 0: a fast broker that refused would be no result.
-if [ -f "$IPCLOG" ]; then
-  oks=$(grep -c '^ipcexec: ok ' "$IPCLOG" || true)
-  ends=$(grep -c '^ipcexec: end .* status=exit:0 ' "$IPCLOG" || true)
-  bad=$(grep -vc -e '^ipcexec: ok ' -e '^ipcexec: end .* status=exit:0 ' "$IPCLOG" || true)
-  say "ipcexec audit log: $oks allowed, $ends ended with status 0, $bad other lines"
+DEFENCES=
+for log in "$IPCLOG" "${DLOG:-}"; do
+  [ -n "$log" ] && [ -f "$log" ] || continue
+  oks=$(grep -c '^ipcexec: ok ' "$log" || true)
+  ends=$(grep -c '^ipcexec: end .* status=exit:0 ' "$log" || true)
+  bad=$(grep -vc -e '^ipcexec: ok ' -e '^ipcexec: end .* status=exit:0 ' "$log" || true)
+  say "${log##*/}: $oks allowed, $ends ended with status 0, $bad other lines"
   if [ "$bad" != 0 ]; then
-    grep -v -e '^ipcexec: ok ' -e '^ipcexec: end .* status=exit:0 ' "$IPCLOG" | head -n 5 >&2
+    grep -v -e '^ipcexec: ok ' -e '^ipcexec: end .* status=exit:0 ' "$log" | head -n 5 >&2
     say "warning: unexpected lines in the broker's log"
   fi
-  DEFENCES=$(sed -n 's/^ipcexec: ok .* seccomp=\([^ ]*\) caps=\([^ ]*\).*/seccomp=\1 caps=\2/p' "$IPCLOG" | sort -u | tr '\n' ' ')
-  say "defences as logged: $DEFENCES"
-fi
+  DEFENCES="$DEFENCES$(sed -n 's/^ipcexec: ok .* seccomp=\([^ ]*\) caps=\([^ ]*\).*/seccomp=\1 caps=\2/p' "$log" | sort -u | tr '\n' ' ')"
+done
+[ -n "$DEFENCES" ] && say "defences as logged: $DEFENCES"
 
 # ---------------------------------------------------------------- report
 
@@ -276,10 +288,32 @@ echo
 echo "run /bin/true as $TARGET_NAME, from uid $BENCH_UID; $ROUNDS rounds x $RUNS runs; $(nproc) cpus; load $LOAD -> $LOAD_END; commit $COMMIT"
 echo "median = median over rounds of the round's mean; min = fastest round mean; best = fastest single run"
 echo
-awk -F'\t' -v goal="$GOAL" -f "$BENCHDIR/table.awk" "$OUT"
+awk -F'\t' -v goal="$GOAL" -v stretch="$STRETCH" -v goal_sudo="$GOAL_SUDO" -v goal_doas="$GOAL_DOAS" \
+  -v goal_compat="$GOAL_COMPAT" -f "$BENCHDIR/table.awk" "$OUT"
 if [ "${#SKIPPED[@]}" -gt 0 ]; then
   echo
   for s in "${SKIPPED[@]}"; do echo "skipped: $s"; done
+fi
+
+# The README's table, from this run: replaced between its markers through
+# a temporary file, so an interrupted run leaves the old one whole.
+if [ "$README_MD" != no ]; then
+  MD=$REPO/README.md
+  BEGIN_MARK='<!-- bench.sh results: begin -->'
+  END_MARK='<!-- bench.sh results: end -->'
+  if grep -qxF "$BEGIN_MARK" "$MD" && grep -qxF "$END_MARK" "$MD"; then
+    head_line="Measured by \`bench/bench.sh\` on $(date -u -d "${STAMP:0:8} ${STAMP:9:2}:${STAMP:11:2}" +%Y-%m-%d 2>/dev/null || echo "$STAMP"): $(nproc) cpus ($CPU), kernel $(uname -r), $ROUNDS rounds x $RUNS runs, load $LOAD -> $LOAD_END, commit $COMMIT."
+    awk -F'\t' -v head="$head_line" -f "$BENCHDIR/readme.awk" "$OUT" >"$TMP/table.md"
+    awk -v b="$BEGIN_MARK" -v e="$END_MARK" -v t="$TMP/table.md" '
+      $0 == b { print; while ((getline l < t) > 0) print l; skip = 1; next }
+      $0 == e { skip = 0 }
+      !skip { print }' "$MD" >"$TMP/README.md"
+    cat "$TMP/README.md" >"$MD.bench-tmp" && mv -f "$MD.bench-tmp" "$MD"
+    echo
+    echo "README.md: the table under Cost now shows this run"
+  else
+    say "warning: README.md has no bench.sh markers; its table is left as it is"
+  fi
 fi
 echo
 echo "results: $OUT (also latest.tsv; per round: $STAMP.rounds.tsv)"
