@@ -291,7 +291,9 @@ static void track_begin(const struct exec_decision *d, const struct exec_caller 
   snprintf(t->cmd, sizeof t->cmd, "%s", d->cmd);
   t->pid = pid;
   t->start_us = start;
-  atomic_store(&t->active, 1);
+  /* the worker's pid, not 1: a replacement in the same slot may begin
+   * its own request before the master has cleaned up after this one */
+  atomic_store(&t->active, (int)getpid());
 }
 
 static void track_end(void)
@@ -567,18 +569,19 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
 void exec_track_dead(struct exec_track *t, pid_t worker)
 {
   struct audit a;
-  int n;
+  int n, was = (int)worker;
   long long us;
   char dur[32];
-  /* A worker that ended its request (or never began one) left no cgroup:
-   * the end of the request removed it. */
-  if (!atomic_load(&t->active)) {
+  /* A worker that ended its request (or never began one) left no cgroup
+   * of a request: the end of the request removed it. What the slot says
+   * now may be the request of the worker that replaced it. */
+  if (atomic_load(&t->active) != (int)worker) {
     /* the cgroup it entered waiting for a request, if any */
     contain_drop(worker);
     return;
   }
   n = contain_reap_dead(worker);
-  atomic_store(&t->active, 0);
+  atomic_compare_exchange_strong(&t->active, &was, 0);
   us = clock_us() - t->start_us;
   snprintf(dur, sizeof dur, "%lld.%03lld", us / 1000, us % 1000);
   audit_set_request((uint64_t)worker, t->seq);

@@ -20,7 +20,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
  * memory the master shares: if the worker dies, the master kills the
  * command's cgroup and writes the end line the worker could not. */
 struct exec_track {
-  _Atomic int active;
+  _Atomic int active;           /* the supervising worker's pid, or 0 */
   uint32_t euid, egid, uid;
   pid_t pid;                    /* the command */
   uint64_t seq;                 /* the worker's request number */

@@ -384,8 +384,30 @@ check "early hang-ups: no worker replaced" "" "$(grep -a 'replacing it' "$T_TMP/
 check "early hang-ups: the worker still serves" "PROTO=IPC" "$("$CAT" "$P3" | head -1)"
 stop "$PPID3"
 
+# Back to back from four callers at once, each request in a fresh worker:
+# a served worker is replaced at once, and the master's clean-up after it
+# must never take the replacement's request for its own (which would log
+# it as lost and kill its cgroup).
+S4=$T_TMP/s4
+"$EXECD" -c 2 "$S4" "$T_TMP/exec.cdb" 2>"$T_TMP/log4" &
+SPID4=$!
+T_PIDS="$T_PIDS $SPID4"
+wait_for_socket "$S4" || fail "ipcexecd (back to back) did not start"
+b2b=
+for c in 1 2 3 4; do
+  ( for i in $(seq 30); do
+      as 4242 4343 env IPCEXECPATH="$S4" "$DO" nobody sh -c 'exit 0' </dev/null >/dev/null 2>&1 || echo "rc=$?"
+    done ) >"$T_TMP/b2b.$c" &
+  b2b="$b2b $!"
+done
+for p in $b2b; do wait "$p"; done
+check "back to back: every request succeeds" "" "$(cat "$T_TMP"/b2b.*)"
+stop "$SPID4"
+check "back to back: 120 ended with status 0" 120 "$(grep -a -c -E '^ipcexec: end .* status=exit:0 ' "$T_TMP/log4")"
+check "back to back: no request logged as lost" "" "$(grep -a 'status=lost' "$T_TMP/log4")"
+
 # Under a sanitizer build, the servers' own reports land in their logs.
 check "no sanitizer reports in the server logs" "" \
-  "$(grep -aE 'Sanitizer|runtime error' "$T_TMP/log" "$T_TMP/log1" "$T_TMP/log2" "$T_TMP/plog" "$T_TMP/plog3" 2>/dev/null)"
+  "$(grep -aE 'Sanitizer|runtime error' "$T_TMP/log" "$T_TMP/log1" "$T_TMP/log2" "$T_TMP/plog" "$T_TMP/plog3" "$T_TMP/log4" 2>/dev/null)"
 
 t_done
