@@ -37,21 +37,6 @@ struct record {
   int err;
 };
 
-bool record_id_ok(const char *id)
-{
-  size_t n;
-  if (!id || !id[0] || id[0] == '.') return false;
-  n = strlen(id);
-  if (n > REC_MAX_ID) return false;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)id[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-        || c == '.' || c == '_' || c == '-'))
-      return false;
-  }
-  return true;
-}
-
 static bool meta_str(struct buf *b, const char *key, const char *value)
 {
   return buf_cats(b, key) && buf_cats(b, "=") && buf_cats(b, value) && buf_cat0(b);

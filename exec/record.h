@@ -149,7 +149,21 @@ int record_error(const struct record *r);
 /* Whether the cap was reached. */
 bool record_truncated(const struct record *r);
 
-/* Whether id may name a recording file (the rule record_open applies). */
-bool record_id_ok(const char *id);
+/* Whether id may name a recording file (the rule record_open applies,
+ * and the reader's): 1 to REC_MAX_ID bytes of [A-Za-z0-9._-], not
+ * starting with '.'. */
+static inline bool record_id_ok(const char *id)
+{
+  size_t n = 0;
+  if (!id || !id[0] || id[0] == '.') return false;
+  for (; id[n]; n++) {
+    unsigned char c = (unsigned char)id[n];
+    if (n == REC_MAX_ID) return false;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || c == '.' || c == '_' || c == '-'))
+      return false;
+  }
+  return true;
+}
 
 #endif
