@@ -193,7 +193,7 @@ static int list_one(const char *dir, int dirfd, const char *name, struct entry *
   fd = open_recording(dirfd, name, false);
   if (fd < 0) {
     /* not a regular file, or a symlink: not a recording */
-    if (errno == EINVAL || errno == ELOOP) return 0;
+    if (errno == EINVAL || errno == ELOOP || errno == ENXIO) return 0;
     warn_sys("unable to open %s/%s", dir, name);
     return -1;
   }
