@@ -78,6 +78,20 @@ static void mktmp(void)
   cr_assert_eq(chmod(tmp, 0700), 0);
 }
 
+/* The skips come before the directory is made: a skipped test runs no
+ * .fini to remove it. */
+static void setup(void)
+{
+  become_root();
+  mktmp();
+}
+
+static void setup_real_root(void)
+{
+  need_real_root();
+  mktmp();
+}
+
 static void rmtmp(void)
 {
   char cmd[128];
@@ -166,7 +180,7 @@ static unsigned char *slurp(const char *path, size_t *n)
   return p;
 }
 
-Test(record, round_trip, .init = mktmp, .fini = rmtmp)
+Test(record, round_trip, .init = setup, .fini = rmtmp)
 {
   static unsigned char big[200000];
   struct record_meta m = meta("4242.7");
@@ -177,7 +191,6 @@ Test(record, round_trip, .init = mktmp, .fini = rmtmp)
   int truncated, err;
   const char *why = 0;
 
-  become_root();
   for (size_t i = 0; i < sizeof big; i++) big[i] = (unsigned char)(i * 7 + i / 251);
   r = record_open(tmp, &m, 0, &why);
   cr_assert_not_null(r, "%s: %s", why, strerror(errno));
@@ -257,7 +270,7 @@ Test(record, round_trip, .init = mktmp, .fini = rmtmp)
   }
 }
 
-Test(record, signal_and_optional_fields, .init = mktmp, .fini = rmtmp)
+Test(record, signal_and_optional_fields, .init = setup, .fini = rmtmp)
 {
   static const char *const argv1[] = { "sleep", 0 };
   struct record_meta m = {
@@ -268,7 +281,6 @@ Test(record, signal_and_optional_fields, .init = mktmp, .fini = rmtmp)
   struct record *r;
   const char *why;
 
-  become_root();
   r = record_open(tmp, &m, 0, &why);
   cr_assert_not_null(r, "%s", why);
   cr_assert_eq(record_close(r, SIGKILL, 0, 0, 0), 0);
@@ -285,7 +297,7 @@ Test(record, signal_and_optional_fields, .init = mktmp, .fini = rmtmp)
   recread_free(&b.r);
 }
 
-Test(record, cap_truncates_once, .init = mktmp, .fini = rmtmp)
+Test(record, cap_truncates_once, .init = setup, .fini = rmtmp)
 {
   static unsigned char data[5000];
   struct record_meta m = meta("cap");
@@ -297,7 +309,6 @@ Test(record, cap_truncates_once, .init = mktmp, .fini = rmtmp)
   int truncated, err;
   const char *why;
 
-  become_root();
   memset(data, 'x', sizeof data);
   /* The header's size, from a recording with no data. */
   r = record_open(tmp, &m, 0, &why);
@@ -335,14 +346,13 @@ Test(record, cap_truncates_once, .init = mktmp, .fini = rmtmp)
   recread_free(&b.r);
 }
 
-Test(record, running_recording_is_locked, .init = mktmp, .fini = rmtmp)
+Test(record, running_recording_is_locked, .init = setup, .fini = rmtmp)
 {
   struct record_meta m = meta("lock");
   struct record *r;
   const char *why;
   int fd;
 
-  become_root();
   r = record_open(tmp, &m, 0, &why);
   cr_assert_not_null(r);
   fd = open(path_of("lock"), O_RDONLY);
@@ -362,12 +372,11 @@ static void refused(const char *dir, const struct record_meta *m, const char *re
   cr_assert_str_eq(why, reason, "%s: %s", dir, why);
 }
 
-Test(record, refuses_unsafe_dirs, .init = mktmp, .fini = rmtmp)
+Test(record, refuses_unsafe_dirs, .init = setup, .fini = rmtmp)
 {
   struct record_meta m = meta("1");
   char sub[128], link[128], via[160];
 
-  become_root();
   refused("tmp/x", &m, "record dir not absolute");
   refused("", &m, "record dir not absolute");
   refused(0, &m, "record dir not absolute");
@@ -406,16 +415,15 @@ Test(record, refuses_unsafe_dirs, .init = mktmp, .fini = rmtmp)
   }
 }
 
-Test(record, refuses_dir_not_owned_by_root, .init = mktmp, .fini = rmtmp)
+Test(record, refuses_dir_not_owned_by_root, .init = setup_real_root, .fini = rmtmp)
 {
   struct record_meta m = meta("1");
-  need_real_root();
   cr_assert_eq(chown(tmp, 65534, 65534), 0);
   refused(tmp, &m, "record dir not owned by root");
   cr_assert_eq(chown(tmp, 0, 0), 0);
 }
 
-Test(record, refuses_existing_file_and_bad_ids, .init = mktmp, .fini = rmtmp)
+Test(record, refuses_existing_file_and_bad_ids, .init = setup, .fini = rmtmp)
 {
   struct record_meta m = meta("taken");
   char id[80];
@@ -424,7 +432,6 @@ Test(record, refuses_existing_file_and_bad_ids, .init = mktmp, .fini = rmtmp)
   int fd;
   char buf[8];
 
-  become_root();
   fd = open(path_of("taken"), O_CREAT | O_WRONLY, 0644);
   cr_assert_eq(write(fd, "mine", 4), 4);
   close(fd);
@@ -460,7 +467,7 @@ Test(record, refuses_existing_file_and_bad_ids, .init = mktmp, .fini = rmtmp)
 
 /* A full filesystem: a 64 KiB tmpfs in a mount namespace of this test's
  * own, so the mount goes with the process whatever happens. */
-Test(record, write_error_stops_and_is_kept, .init = mktmp, .fini = rmtmp)
+Test(record, write_error_stops_and_is_kept, .init = setup_real_root, .fini = rmtmp)
 {
   static unsigned char data[8192];
   struct record_meta m = meta("full");
@@ -471,11 +478,14 @@ Test(record, write_error_stops_and_is_kept, .init = mktmp, .fini = rmtmp)
   const char *why;
   struct stat st;
 
-  need_real_root();
-  if (unshare(CLONE_NEWNS) < 0) cr_skip_test("no mount namespace: %s", strerror(errno));
-  cr_assert_eq(mount(0, "/", 0, MS_REC | MS_PRIVATE, 0), 0);
-  if (mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0700") < 0)
+  if (unshare(CLONE_NEWNS) < 0 || mount(0, "/", 0, MS_REC | MS_PRIVATE, 0) < 0) {
+    rmtmp();
+    cr_skip_test("no mount namespace of our own: %s", strerror(errno));
+  }
+  if (mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0700") < 0) {
+    rmtmp();
     cr_skip_test("cannot mount tmpfs: %s", strerror(errno));
+  }
   r = record_open(tmp, &m, 0, &why);
   cr_assert_not_null(r, "%s", why);
   for (i = 0; i < 100 && ret == 0; i++) ret = record_data(r, REC_STDOUT, data, sizeof data);
