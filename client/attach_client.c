@@ -97,7 +97,7 @@ int client_attach_run(int sock, uint32_t uid, int argc, char *const *argv)
   size_t inlen = 0;
 
   offered_env(env, ATTACH_MAX_ENVC);
-  if (!attach_encode(&req, uid, argc, argv, env)) die_x(EXIT_USAGE, "arguments too long");
+  if (!attach_encode(&req, uid, argc, argv, env, 0)) die_x(EXIT_USAGE, "arguments too long");
 
   /* Signals become bytes on a pipe, read by the loop below. */
   if (pipe2(sp, O_CLOEXEC | O_NONBLOCK) < 0) die_sys(EXIT_TEMP, "unable to create pipe");
@@ -145,8 +145,7 @@ int client_attach_run(int sock, uint32_t uid, int argc, char *const *argv)
       }
     }
     if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      char kind;
-      int value;
+      struct attach_msg m;
       size_t used;
       ssize_t n = recv(sock, in + inlen, sizeof in - inlen, 0);
       if (n < 0 && errno == EINTR) continue;
@@ -159,22 +158,22 @@ int client_attach_run(int sock, uint32_t uid, int argc, char *const *argv)
       /* "R" may arrive together with the status: every whole message in
        * the buffer is taken before the next read. */
       for (;;) {
-        enum request_status st = attach_parse_msg(in, inlen, &kind, &value, &used);
+        enum request_status st = attach_parse_msg(in, inlen, &m, &used);
         if (st == REQUEST_MORE) {
           if (inlen == sizeof in) die_x(EXIT_TEMP, "unexpected reply from the broker");
           break;
         }
         if (st == REQUEST_BAD)
           die_x(EXIT_TEMP, "unexpected reply from the broker (a broker without attached mode? try -o)");
-        switch (kind) {
+        switch (m.kind) {
           case 'R':
             /* The command runs: signals are forwarded from now on. */
             started = 1;
             memmove(in, in + used, inlen - used);
             inlen -= used;
             continue;
-          case 'E': return value;
-          case 'S': return 128 + value;
+          case 'E': return m.value;
+          case 'S': return 128 + m.value;
           case 'D': die_x(EXIT_PERM, "request denied");
           case 'F': die_x(EXIT_TEMP, "the broker could not run the request (see its log)");
           default: die_x(EXIT_TEMP, "unexpected reply from the broker");

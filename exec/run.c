@@ -195,16 +195,15 @@ static bool client_input(int sock, pid_t pid, char *in, size_t *inlen)
   if (n <= 0) return false;
   *inlen += (size_t)n;
   for (;;) {
-    char kind;
-    int value;
+    struct attach_msg m;
     size_t used;
-    enum request_status st = attach_parse_msg(in, *inlen, &kind, &value, &used);
+    enum request_status st = attach_parse_msg(in, *inlen, &m, &used);
     if (st == REQUEST_MORE) return *inlen < ATTACH_MAX_MSG * 4;
-    if (st == REQUEST_BAD || kind != 'K' || !attach_signal_allowed(value)) {
+    if (st == REQUEST_BAD || m.kind != 'K' || !attach_signal_allowed(m.value)) {
       warn_x("ignoring a malformed message from the client");
       return false;
     }
-    kill(-pid, value);
+    kill(-pid, m.value);
     memmove(in, in + used, *inlen - used);
     *inlen -= used;
   }
