@@ -1,6 +1,6 @@
 /* Entering the sandbox and running the command: the last thing the
  * broker's child does. Order matters and is fixed here:
- *   descriptors, session, signals, umask, cwd, core limit,
+ *   descriptors, session (and its terminal), signals, umask, cwd, core limit,
  *   identity and capabilities, no_new_privs, seccomp, execve. */
 #ifndef SANDBOX_SANDBOX_H
 #define SANDBOX_SANDBOX_H
@@ -19,6 +19,9 @@ struct sandbox_plan {
   /* Lowest descriptor to keep open besides 0-2 (a close-on-exec channel
    * to the supervisor), or -1. It must be 3. */
   int keepfd;
+  /* One of 0-2, a terminal to make the controlling terminal of the new
+   * session (the pty the supervisor opened), or -1 for none. */
+  int ctty;
 };
 
 /* Never returns on success. On failure returns -1 with *why set and errno
