@@ -9,8 +9,12 @@
 #include <termios.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -41,13 +45,15 @@ static void set_winsize(struct exec_pty *p, unsigned rows, unsigned cols, unsign
 /* The caller's terminal on fd, opened anew for the relay: a file
  * description of our own, non-blocking, so that neither a full terminal
  * nor a reader racing us can block the supervisor, while the caller's own
- * description (shared with its shell) keeps its flags. Safe as root: the
- * path is the kernel's magic link to the very file the caller passed, not
- * one anybody could prepare, and it is opened with the caller's own access
- * mode, so the relay can do nothing with it the caller could not. A pty
- * master (which the link would open as a new pty) or a descriptor that
- * does not reopen as the same device is used as it is (dup), blocking.
- * -1 on failure. */
+ * description (shared with its shell) keeps its flags; setting O_NONBLOCK
+ * on that one would break the shell, and stay set if we died. Safe as
+ * root: the path is the kernel's magic link to the very file the caller
+ * passed, not one anybody could prepare, and it is opened with the
+ * caller's own access mode, so the relay can do nothing with it the
+ * caller could not; O_NOCTTY, so it never becomes our terminal. A pty
+ * master (which the link would open as a new pty), /dev/tty, or a
+ * descriptor that does not reopen as the same device is used as it is
+ * (dup), blocking. -1 on failure. */
 static int relay_fd(int fd, bool *blocking)
 {
   char path[32];
@@ -56,7 +62,9 @@ static int relay_fd(int fd, bool *blocking)
 
   *blocking = false;
   if (flags < 0 || fstat(fd, &a) < 0) return -1;
-  if (S_ISCHR(a.st_mode) && ioctl(fd, TIOCGPTN, &ptn) < 0) {
+  /* /dev/tty (5,0) would reopen as our own controlling terminal, if we
+   * had one, not the caller's. */
+  if (S_ISCHR(a.st_mode) && a.st_rdev != makedev(5, 0) && ioctl(fd, TIOCGPTN, &ptn) < 0) {
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     n = open(path, (flags & O_ACCMODE) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (n >= 0 && fstat(n, &b) == 0 && S_ISCHR(b.st_mode) && b.st_rdev == a.st_rdev) return n;
@@ -152,14 +160,86 @@ fail:
 int exec_pty_child_fds(const struct exec_pty *p, const int from[3])
 {
   int ctty = -1;
-  /* Runs in the command's process, which may share our memory until it
-   * execs: system calls only. */
   for (int i = 0; i < 3; i++) {
     bool tty = (p->mask & (1u << i)) != 0;
     if (dup2(tty ? p->slave : from[i], i) < 0) return -1;
     if (tty && ctty < 0) ctty = i;
   }
   return ctty;
+}
+
+/* The monitor: root, in the command's session and cgroup, holding no
+ * descriptor. The target cannot signal or trace it (another uid, not
+ * dumpable), and the only signals the terminal could send its process
+ * group, if the command made that the foreground (tcsetpgrp), are passed
+ * on to the command like any other, or, for the stop signals, dropped by
+ * the kernel: this process group is orphaned. */
+static _Noreturn void monitor(pid_t cmd, sigset_t *all)
+{
+  struct rlimit nocore = { 0, 0 };
+  struct sigaction dfl;
+
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  setrlimit(RLIMIT_CORE, &nocore);
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(SIGCHLD, &dfl, 0);   /* an ignored SIGCHLD would reap for us */
+  /* The slave (the master must see the end when the command's side is
+   * closed) and the report channel (the supervisor waits for the exec). */
+  fd_close_from(0);
+  for (;;) {
+    siginfo_t si;
+    int sig = sigwaitinfo(all, &si), st;
+    pid_t w;
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      /* SIGCONT after our own stop, too: the command goes on with us. */
+      kill(-cmd, sig);
+      continue;
+    }
+    while ((w = waitpid(cmd, &st, WNOHANG | WUNTRACED)) > 0) {
+      if (WIFSTOPPED(st)) {
+        /* The supervisor sees this stop, tells the client, and continues
+         * us (SIGCONT, passed on above) when the client says so. */
+        raise(SIGSTOP);
+        continue;
+      }
+      if (WIFEXITED(st)) _exit(WEXITSTATUS(st));
+      sig = WTERMSIG(st);
+      sigaction(sig, &dfl, 0);
+      sigdelset(all, sig);
+      sigprocmask(SIG_SETMASK, all, 0);
+      raise(sig);
+      _exit(128 + sig);   /* a signal that does not kill by default */
+    }
+  }
+}
+
+int exec_pty_session(int ctty)
+{
+  sigset_t all, old;
+  pid_t cmd;
+
+  /* Its own session, whose controlling terminal is the command's fresh
+   * pty, never the caller's: TIOCSCTTY with 0 steals no terminal that is
+   * another session's. */
+  if (setsid() < 0 || ioctl(ctty, TIOCSCTTY, 0) < 0) return -1;
+  /* No signal between the fork and the monitor's first wait is lost:
+   * they wait, blocked, for sigwaitinfo. */
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old);
+  cmd = fork();
+  if (cmd < 0) {
+    sigprocmask(SIG_SETMASK, &old, 0);
+    return -1;
+  }
+  if (cmd > 0) monitor(cmd, &all);
+  /* The command's process group, the terminal's foreground (SIGTTOU,
+   * which a background tcsetpgrp would get, is blocked here). */
+  if (setpgid(0, 0) < 0 || tcsetpgrp(ctty, getpid()) < 0) return -1;
+  sigprocmask(SIG_SETMASK, &old, 0);
+  return 0;
 }
 
 void exec_pty_started(struct exec_pty *p)

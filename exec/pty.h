@@ -79,6 +79,18 @@ int exec_pty_open(struct exec_pty *p, const struct request *req, uint32_t target
  * after setsid, or -1 on failure. */
 int exec_pty_child_fds(const struct exec_pty *p, const int from[3]);
 
+/* In the command's process (a fork of the supervisor), once its
+ * descriptors are in place: makes a session whose controlling terminal is
+ * the slave on descriptor ctty, and forks. The child, in a process group
+ * of its own that is the terminal's foreground, returns 0 and goes on to
+ * the sandbox (sandbox_plan.in_session). This process stays as the
+ * session's monitor and never returns: a job-control parent in the same
+ * session, without which the kernel would never stop the command for ^Z
+ * (its process group would be orphaned). It passes on every signal it
+ * gets, stops when the command stops, and ends as the command ended, so
+ * that to the supervisor it is the command. -1 on failure. */
+int exec_pty_session(int ctty);
+
 /* The command runs: the supervisor lets go of its slave, so that the
  * master sees the end once the command's side is closed. */
 void exec_pty_started(struct exec_pty *p);

@@ -37,11 +37,11 @@ static void child(struct exec_decision *d, const struct request *req, int sock, 
 {
   struct sandbox_plan plan = {
     .policy = &d->policy, .ids = &d->ids, .envp = d->env.v,
-    .path = d->path, .argv = d->argv, .keepfd = 3, .ctty = -1,
+    .path = d->path, .argv = d->argv, .keepfd = 3,
   };
   const char *why = "unable to run command";
   char msg[512];
-  int err;
+  int err, ctty = -1;
 
   /* Into the request's cgroup first, while still root: from here on,
    * nothing this process starts can leave it. Should the supervisor die
@@ -56,8 +56,8 @@ static void child(struct exec_decision *d, const struct request *req, int sock, 
    * channel takes next. */
   if (d->pty) {
     /* the pty's slave where the caller had a terminal */
-    plan.ctty = exec_pty_child_fds(d->pty, req->fds);
-    if (plan.ctty < 0) _exit(111);
+    ctty = exec_pty_child_fds(d->pty, req->fds);
+    if (ctty < 0) _exit(111);
   } else if (req->extended) {
     for (int i = 0; i < 3; i++)
       if (dup2(req->fds[i], i) < 0) _exit(111);
@@ -72,6 +72,15 @@ static void child(struct exec_decision *d, const struct request *req, int sock, 
   }
   if (report != 3 && dup3(report, 3, O_CLOEXEC) < 0) _exit(111);
   report = 3;
+  /* Pty mode: this process stays behind as the session's monitor; the
+   * command goes on in a child. */
+  if (d->pty) {
+    if (exec_pty_session(ctty) < 0) {
+      why = "unable to start the pty's session";
+      goto fail;
+    }
+    plan.in_session = true;
+  }
   sandbox_exec(&plan, &why);
 fail:
   err = errno;
@@ -144,6 +153,13 @@ static pid_t spawn_child(struct child_args *a)
     if (pid == 0) _exit(child_main(a));
     a->born_in = false;
     if (pid > 0) return (pid_t)pid;
+  }
+  if (a->d->pty) {
+    /* Pty mode: the child stays, as the monitor of the command's session,
+     * and never execs: it must not run on our memory. */
+    pid_t mon = fork();
+    if (mon == 0) _exit(child_main(a));
+    return mon;
   }
 #ifdef RUN_FORK
   pid_t pid = fork();

@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -62,15 +61,9 @@ int sandbox_exec(const struct sandbox_plan *p, const char **why)
 
   /* Its own session, without a controlling terminal: a less privileged
    * target cannot reach the caller's terminal through job control. */
-  if (setsid() < 0) { *why = "unable to create a session"; return -1; }
-  /* In pty mode, the session's terminal is the pty the supervisor opened
-   * for it, never the caller's: still root, so a terminal that is some
-   * other session's would be stolen (TIOCSCTTY with 1); with 0 it fails
-   * instead. It is the command's own, fresh pty. */
-  if (p->ctty >= 0 && ioctl(p->ctty, TIOCSCTTY, 0) < 0) {
-    *why = "unable to set the controlling terminal";
-    return -1;
-  }
+  /* In pty mode the session is already there, its terminal the fresh
+   * pty the supervisor opened for the command, never the caller's. */
+  if (!p->in_session && setsid() < 0) { *why = "unable to create a session"; return -1; }
   sandbox_signals_default();
   umask(pol->umask);
   if (chdir("/") < 0) { *why = "unable to change directory to /"; return -1; }

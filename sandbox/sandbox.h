@@ -1,6 +1,6 @@
 /* Entering the sandbox and running the command: the last thing the
  * broker's child does. Order matters and is fixed here:
- *   descriptors, session (and its terminal), signals, umask, cwd, core limit,
+ *   descriptors, session, signals, umask, cwd, core limit,
  *   identity and capabilities, no_new_privs, seccomp, execve. */
 #ifndef SANDBOX_SANDBOX_H
 #define SANDBOX_SANDBOX_H
@@ -19,9 +19,9 @@ struct sandbox_plan {
   /* Lowest descriptor to keep open besides 0-2 (a close-on-exec channel
    * to the supervisor), or -1. It must be 3. */
   int keepfd;
-  /* One of 0-2, a terminal to make the controlling terminal of the new
-   * session (the pty the supervisor opened), or -1 for none. */
-  int ctty;
+  /* Already in a session of its own, in its own process group (pty
+   * mode: the session of the pty's monitor, exec/pty.c): no setsid. */
+  bool in_session;
 };
 
 /* Never returns on success. On failure returns -1 with *why set and errno
