@@ -14,7 +14,7 @@
 #define USAGE_LIST "ipcdo -l [ -u user | user ]"
 #define HELP \
   "usage: " USAGE "\n" \
-  "       ipcdo -s [ -hno ] [ -u user | user ] [ arg ... ]\n" \
+  "       ipcdo -s [ -hnotT ] [ -u user | user ] [ arg ... ]\n" \
   "       " USAGE_LIST "\n" \
   "Ask the ipcexec broker to run prog as user; its rules decide.\n" \
   "  -u user    the target user (name or uid); the same as the operand user\n" \

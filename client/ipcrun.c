@@ -8,7 +8,7 @@
 #define USAGE "ipcrun [ -hnostT ] prog [ arg ... ]"
 #define HELP \
   "usage: " USAGE "\n" \
-  "       ipcrun -s [ -hno ] [ arg ... ]\n" \
+  "       ipcrun -s [ -hnotT ] [ arg ... ]\n" \
   "       ipcrun -l\n" \
   "Ask the ipcexec broker to run prog as root; its rules decide.\n" \
   "  -s         run root's login shell from the passwd database\n" \
