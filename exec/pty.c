@@ -277,7 +277,9 @@ void exec_pty_poll(struct exec_pty *p, struct pollfd *pfd, int *timeout)
 /* Reads the pty's output into outbuf; false at its end (no slave open). */
 static bool read_master(struct exec_pty *p)
 {
-  ssize_t n = read(p->master, p->outbuf + p->outlen, sizeof p->outbuf - p->outlen);
+  ssize_t n;
+  if (p->outlen == sizeof p->outbuf) return true;   /* full: the caller's terminal first */
+  n = read(p->master, p->outbuf + p->outlen, sizeof p->outbuf - p->outlen);
   if (n > 0) {
     data_hook(EXEC_STREAM_TTY_OUT, p->outbuf + p->outlen, (size_t)n);
     /* With nowhere to write it, it is dropped, so that the command never

@@ -172,6 +172,9 @@ check "IPCPTY=\"1\" with -T: denied" 100 "$(info exit)"
 grep -q 'reason=a\\x20terminal\\x20is\\x20required' "$T_TMP/log" && pass "audit: a terminal is required" || fail "no audit reason for IPCPTY=1"
 grep -q 'decision=allow mode=attached pty=yes' "$T_TMP/log" && pass "audit: pty=yes" || fail "no pty=yes in the audit"
 
+run as 4242 4343 env IPCEXECPATH="$S" "$DO" -l nobody </dev/null
+has "$OUT" "nopty: allow, runs /bin/sh" && has "$(echo "$OUT" | grep nopty)" ", never a pty" \
+  && has "$(echo "$OUT" | grep needpty)" ", from a terminal only" && pass "ipcdo -l shows IPCPTY" || fail "ipcdo -l: $OUT"
 printf '%s\n' '4242,65534.x:allow="/bin/sh",IPCPTY="2"' | "$IPCEXECRULES" "$T_TMP/bad.cdb" "$T_TMP/bad.tmp" 2>"$T_TMP/err"
 check "ipcexecrules refuses IPCPTY=\"2\"" 100 "$?"
 grep -q 'IPCPTY' "$T_TMP/err" && pass "and names IPCPTY" || fail "message: $(cat "$T_TMP/err")"
