@@ -15,6 +15,7 @@
 #include "fd.h"
 #include "peer_cred.h"
 #include "scan.h"
+#include "tty.h"
 
 extern char **environ;
 
@@ -22,23 +23,63 @@ static int sigpipe_w = -1;
 /* Set once the broker says the command runs ("R"). */
 static volatile sig_atomic_t started;
 
+/* Stops this process the way SIGTSTP would have, with the terminal put
+ * back first; returns once it is continued. For a SIGTSTP sent to ipcdo
+ * in pty mode, and when the broker says the command stopped. */
+static void stop_self(void)
+{
+  struct sigaction dfl, old;
+  sigset_t tstp, mask;
+
+  client_tty_restore();
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(SIGTSTP, &dfl, &old);
+  sigemptyset(&tstp);
+  sigaddset(&tstp, SIGTSTP);
+  sigprocmask(SIG_UNBLOCK, &tstp, &mask);
+  /* Stops here (unless the process group is orphaned: then the kernel
+   * drops the signal, and there is no one to continue us anyway). */
+  raise(SIGTSTP);
+  sigprocmask(SIG_SETMASK, &mask, 0);
+  sigaction(SIGTSTP, &old, 0);
+}
+
 static void on_signal(int sig)
 {
   unsigned char b = (unsigned char)sig;
   int e = errno;
+  bool ends = sig == SIGTERM || sig == SIGINT || sig == SIGHUP;
   /* Told to stop before the command runs (a broker that never answers,
    * or one still deciding): end now, by the signal itself, so that the
    * caller sees the usual 128+sig. Nothing runs yet that the signal
    * should reach; a command the broker starts after this finds the
-   * client gone and is stopped. SIG_DFL and raise are async-signal-safe;
-   * the signal stays blocked until the handler returns, then kills us. */
-  if (!started && (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)) {
+   * client gone and is stopped. In raw mode the keys that would send
+   * these are bytes for the command, so such a signal came from
+   * elsewhere: the terminal is put back and ipcdo ends the same way, and
+   * the broker stops the command as for any client gone. SIG_DFL and
+   * raise are async-signal-safe; the signal stays blocked until the
+   * handler returns, then kills us. */
+  if ((!started && ends) || (client_tty_is_raw() && (ends || sig == SIGQUIT))) {
+    client_tty_restore();
     signal(sig, SIG_DFL);
     raise(sig);
+    errno = e;
     return;
   }
   if (write(sigpipe_w, &b, 1) < 0) { /* full: the signal is dropped */ }
   errno = e;
+}
+
+static void catch(int sig)
+{
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(sig, &sa, 0);
 }
 
 void client_check_broker(int sock, const char *path)
@@ -81,7 +122,36 @@ static int send_all(int sock, const char *p, size_t len)
   return 0;
 }
 
-int client_attach_run(int sock, uint32_t uid, int argc, char *const *argv)
+static void send_msg(int sock, struct buf *m, bool ok)
+{
+  if (ok) send_all(sock, m->s, m->len);
+  buf_free(m);
+}
+
+static void send_winsize(int sock, const struct request_pty *pty)
+{
+  struct request_pty now = *pty;
+  struct buf m = BUF_ZERO;
+  if (!client_tty_winsize(client_tty_fd(pty), &now)) return;
+  send_msg(sock, &m, attach_encode_winsize(&m, now.rows, now.cols, now.xpixel, now.ypixel));
+}
+
+/* In pty mode, after a stop (or a SIGCONT from anywhere): the terminal
+ * is ours again only if ipcdo is now in its foreground; the broker is told
+ * whether to read it, and to continue the command if it had stopped. */
+static void resumed(int sock, const struct request_pty *pty, bool *fg, bool *cmd_stopped)
+{
+  bool now = (pty->mask & 1) && client_tty_foreground();
+  struct buf m = BUF_ZERO;
+  if (now && !client_tty_raw()) now = false;
+  if (*cmd_stopped || now != *fg) send_msg(sock, &m, attach_encode_continue(&m, now));
+  *fg = now;
+  *cmd_stopped = false;
+  send_winsize(sock, pty);
+}
+
+int client_attach_run(int sock, enum client_tty_mode ttymode, uint32_t uid, int argc,
+    char *const *argv)
 {
   static const int fwd[] = ATTACH_SIGNALS;
   char *env[ATTACH_MAX_ENVC + 1];
@@ -92,26 +162,23 @@ int client_attach_run(int sock, uint32_t uid, int argc, char *const *argv)
   struct iovec iov = { &magic, 1 };
   struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
   struct cmsghdr *cm;
+  struct request_pty pty;
+  /* pty mode: the broker said "P"; fg: it reads our terminal (raw);
+   * cmd_stopped: it said "Z" and has not been told "C" since. */
+  bool on_pty = false, fg = false, cmd_stopped = false;
   int sp[2];
   char in[ATTACH_MAX_MSG * 4];
   size_t inlen = 0;
 
+  client_tty_probe(ttymode, &pty);
   offered_env(env, ATTACH_MAX_ENVC);
-  if (!attach_encode(&req, uid, argc, argv, env)) die_x(EXIT_USAGE, "arguments too long");
+  if (!attach_encode(&req, uid, argc, argv, env, &pty)) die_x(EXIT_USAGE, "arguments too long");
 
   /* Signals become bytes on a pipe, read by the loop below. */
   if (pipe2(sp, O_CLOEXEC | O_NONBLOCK) < 0) die_sys(EXIT_TEMP, "unable to create pipe");
   sigpipe_w = sp[1];
-  {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof fwd / sizeof *fwd; i++) sigaction(fwd[i], &sa, 0);
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, 0);
-  }
+  for (size_t i = 0; i < sizeof fwd / sizeof *fwd; i++) catch(fwd[i]);
+  signal(SIGPIPE, SIG_IGN);
 
   memset(cbuf, 0, sizeof cbuf);
   cm = CMSG_FIRSTHDR(&msg);
@@ -140,13 +207,26 @@ int client_attach_run(int sock, uint32_t uid, int argc, char *const *argv)
       ssize_t n = read(sp[0], sigs, sizeof sigs);
       for (ssize_t i = 0; i < n; i++) {
         struct buf m = BUF_ZERO;
-        if (attach_encode_signal(&m, sigs[i])) send_all(sock, m.s, m.len);
-        buf_free(&m);
+        /* With a pty the window size travels as such: the broker sets it
+         * on the pty, whose kernel sends SIGWINCH itself. */
+        if (on_pty && sigs[i] == SIGWINCH) {
+          send_winsize(sock, &pty);
+        } else if (sigs[i] == SIGCONT) {
+          resumed(sock, &pty, &fg, &cmd_stopped);
+        } else if (sigs[i] == SIGTSTP) {
+          /* Stopped by someone (in raw mode no key sends it): the broker
+           * stops reading the terminal first, which the shell gets back;
+           * the command runs on. SIGCONT's byte takes it from there. */
+          if (fg) send_msg(sock, &m, attach_encode_continue(&m, false));
+          fg = false;
+          stop_self();
+        } else {
+          send_msg(sock, &m, attach_encode_signal(&m, sigs[i]));
+        }
       }
     }
     if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      char kind;
-      int value;
+      struct attach_msg m;
       size_t used;
       ssize_t n = recv(sock, in + inlen, sizeof in - inlen, 0);
       if (n < 0 && errno == EINTR) continue;
@@ -159,24 +239,54 @@ int client_attach_run(int sock, uint32_t uid, int argc, char *const *argv)
       /* "R" may arrive together with the status: every whole message in
        * the buffer is taken before the next read. */
       for (;;) {
-        enum request_status st = attach_parse_msg(in, inlen, &kind, &value, &used);
+        enum request_status st = attach_parse_msg(in, inlen, &m, &used);
         if (st == REQUEST_MORE) {
           if (inlen == sizeof in) die_x(EXIT_TEMP, "unexpected reply from the broker");
           break;
         }
         if (st == REQUEST_BAD)
           die_x(EXIT_TEMP, "unexpected reply from the broker (a broker without attached mode? try -o)");
-        switch (kind) {
-          case 'R':
-            /* The command runs: signals are forwarded from now on. */
-            started = 1;
-            memmove(in, in + used, inlen - used);
-            inlen -= used;
+        memmove(in, in + used, inlen - used);
+        inlen -= used;
+        switch (m.kind) {
+          case 'P':
+            if (!pty.want || started) die_x(EXIT_TEMP, "unexpected reply from the broker");
+            on_pty = true;
             continue;
-          case 'E': return value;
-          case 'S': return 128 + value;
+          case 'R':
+            /* The command runs: signals are forwarded from now on. With a
+             * pty and in the foreground, the terminal goes raw: its keys
+             * are the command's, through the pty's line discipline. */
+            started = 1;
+            if (on_pty) {
+              catch(SIGCONT);
+              catch(SIGTSTP);
+              fg = pty.fg;
+              /* Moved to the background since the request: say so. */
+              if (fg && (!client_tty_foreground() || !client_tty_raw())) resumed(sock, &pty, &fg, &cmd_stopped);
+            }
+            continue;
+          case 'Z':
+            if (!on_pty) die_x(EXIT_TEMP, "unexpected reply from the broker");
+            /* The command stopped (^Z on its pty): so does ipcdo, as a
+             * local command's shell would see it, if it holds the
+             * terminal. In the background, or without raw mode, the stop
+             * came from elsewhere: whoever stopped it continues it. */
+            cmd_stopped = true;
+            if (client_tty_is_raw()) stop_self();
+            continue;
+          case 'E':
+            client_tty_restore();
+            return m.value;
+          case 'S':
+            client_tty_restore();
+            return 128 + m.value;
           case 'D': die_x(EXIT_PERM, "request denied");
-          case 'F': die_x(EXIT_TEMP, "the broker could not run the request (see its log)");
+          case 'F':
+            if (pty.want && !started)
+              die_x(EXIT_TEMP, "the broker could not run the request (see its log; "
+                  "a broker without pty mode? try -T)");
+            die_x(EXIT_TEMP, "the broker could not run the request (see its log)");
           default: die_x(EXIT_TEMP, "unexpected reply from the broker");
         }
       }

@@ -64,21 +64,21 @@ static int run_070(int to_server, int from_server, uint32_t uid, int argc,
   return 0;
 }
 
-int client_exec_run(enum client_exec_mode mode, int to_server, int from_server,
-    uint32_t uid, int argc, char *const *argv)
+int client_exec_run(enum client_exec_mode mode, enum client_tty_mode tty, int to_server,
+    int from_server, uint32_t uid, int argc, char *const *argv)
 {
   if (argc < 1 || !argv[0][0]) die_x(EXIT_USAGE, "empty command");
   switch (mode) {
     case CLIENT_EXEC_070:
       return run_070(to_server, from_server, uid, argc, argv);
     case CLIENT_EXEC_ATTACHED:
-      return client_attach_run(to_server, uid, argc, argv);
+      return client_attach_run(to_server, tty, uid, argc, argv);
   }
   die_x(EXIT_USAGE, "unknown request mode");
 }
 
-int client_exec_broker(enum client_exec_mode mode, uint32_t uid, int argc,
-    char *const *argv)
+int client_exec_broker(enum client_exec_mode mode, enum client_tty_mode tty, uint32_t uid,
+    int argc, char *const *argv)
 {
   const char *path = getenv("IPCEXECPATH");
   int fd;
@@ -87,7 +87,7 @@ int client_exec_broker(enum client_exec_mode mode, uint32_t uid, int argc,
   fd = peer_unix_connect(path, 0);
   if (fd < 0) die_sys(EXIT_TEMP, "unable to connect to %s", path);
   client_check_broker(fd, path);
-  return client_exec_run(mode, fd, fd, uid, argc, argv);
+  return client_exec_run(mode, tty, fd, fd, uid, argc, argv);
 }
 
 /* Reads one netstring (at most size - 1 bytes) into buf, NUL-terminated.
@@ -191,9 +191,10 @@ int client_exec_options(int argc, char **argv, const char *usage,
   o->user = 0;
   o->shell = false;
   o->list = false;
+  o->tty = CLIENT_TTY_AUTO;
   /* Our messages, never getopt's: they would name argv[0]'s path. */
   opterr = 0;
-  while ((opt = getopt_long(argc, argv, "+hlnosu:V", longopts, 0)) != -1) {
+  while ((opt = getopt_long(argc, argv, "+hlnostTu:V", longopts, 0)) != -1) {
     switch (opt) {
       case 'h':
         if (fputs(help, stdout) == EOF || fflush(stdout) != 0) exit(EXIT_TEMP);
@@ -203,6 +204,8 @@ int client_exec_options(int argc, char **argv, const char *usage,
       case 'o': o->mode = CLIENT_EXEC_070; break;
       case 's': o->shell = true; break;
       case 'l': o->list = true; break;
+      case 't': o->tty = CLIENT_TTY_FORCE; break;
+      case 'T': o->tty = CLIENT_TTY_NEVER; break;
       case 'u':
         if (!with_user || !optarg[0]) die_usage(usage);
         o->user = optarg;
@@ -210,5 +213,7 @@ int client_exec_options(int argc, char **argv, const char *usage,
       default: die_usage(usage);
     }
   }
+  if (o->mode == CLIENT_EXEC_070 && o->tty == CLIENT_TTY_FORCE)
+    die_x(EXIT_USAGE, "-t needs attached mode: not with -o");
   return optind;
 }

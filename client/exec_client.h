@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tty.h"
+
 /* How the request travels: the ucspi-ipc 0.70 byte stream (the command's
  * stdin and stdout are the socket, its stderr mixed in, no status), or
  * attached mode (proto/attach.h: the caller's own descriptors passed over
@@ -26,14 +28,14 @@ int client_exec_user(const char *user, uint32_t *uid, const char **why);
  * mode: see client_attach_run. Prints a fatal message and returns an exit
  * code: in 0.70 mode 0, 100 (arguments over the protocol limits) or 111
  * (I/O); in attached mode the command's status. */
-int client_exec_run(enum client_exec_mode mode, int to_server, int from_server,
-    uint32_t uid, int argc, char *const *argv);
+int client_exec_run(enum client_exec_mode mode, enum client_tty_mode tty, int to_server,
+    int from_server, uint32_t uid, int argc, char *const *argv);
 
 /* Connects to $IPCEXECPATH, or the configured default socket, checks that
  * the broker runs as root (or $IPCEXECUID), and runs client_exec_run on
  * it. Exits 111 when the broker cannot be reached or is not trusted. */
-int client_exec_broker(enum client_exec_mode mode, uint32_t uid, int argc,
-    char *const *argv);
+int client_exec_broker(enum client_exec_mode mode, enum client_tty_mode tty, uint32_t uid,
+    int argc, char *const *argv);
 
 /* ipcdo -l: asks the broker what the caller may run (as target only, when
  * has_target) and prints one line per rule. Returns 0 or exits 111. */
@@ -45,13 +47,15 @@ struct client_exec_opts {
   const char *user;             /* -u user, or NULL */
   bool shell;                   /* -s: run the target's login shell */
   bool list;                    /* -l: list what the caller may run */
+  enum client_tty_mode tty;     /* -t, -T */
 };
 
 /* The option parsing ipcdo and ipcrun share: -h/--help prints help on
  * stdout and exits 0, -V/--version prints the version, -n is accepted and
- * does nothing, -o selects 0.70 mode, -s the login shell, -u user (only
- * when with_user) the target. Anything else: usage, exit 100. Returns the
- * index of the first operand. */
+ * does nothing, -o selects 0.70 mode, -s the login shell, -t forces a pty
+ * and -T refuses one, -u user (only when with_user) the target. Anything
+ * else: usage, exit 100 (also -t with -o). Returns the index of the first
+ * operand. */
 int client_exec_options(int argc, char **argv, const char *usage,
     const char *help, bool with_user, struct client_exec_opts *o);
 

@@ -18,5 +18,5 @@ int main(int argc, char **argv)
    * become uid 0 by a lenient parse. */
   if (argc < 3 || !scan_id(argv[1], &uid) || !argv[2][0]) die_usage(USAGE);
   if (fd_ensure_std() < 0) die_sys(EXIT_TEMP, "unable to open /dev/null");
-  return client_exec_run(CLIENT_EXEC_070, 7, 6, uid, argc - 2, argv + 2);
+  return client_exec_run(CLIENT_EXEC_070, CLIENT_TTY_NEVER, 7, 6, uid, argc - 2, argv + 2);
 }

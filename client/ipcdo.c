@@ -1,4 +1,4 @@
-/* ipcdo [-hnos] [-u user | user] prog [arg ...]: ask the ipcexec broker to
+/* ipcdo [-hnostT] [-u user | user] prog [arg ...]: ask the ipcexec broker to
  * run prog as user. By default in attached mode (the command gets this
  * process's own stdin, stdout and stderr, and ipcdo exits with the
  * command's status); -o sends the plain ucspi-ipc 0.70 request for an old
@@ -10,17 +10,20 @@
 #include "fd.h"
 #include "version.h"
 
-#define USAGE "ipcdo [ -hnos ] [ -u user | user ] prog [ arg ... ]"
+#define USAGE "ipcdo [ -hnostT ] [ -u user | user ] prog [ arg ... ]"
 #define USAGE_LIST "ipcdo -l [ -u user | user ]"
 #define HELP \
   "usage: " USAGE "\n" \
-  "       ipcdo -s [ -hno ] [ -u user | user ] [ arg ... ]\n" \
+  "       ipcdo -s [ -hnotT ] [ -u user | user ] [ arg ... ]\n" \
   "       " USAGE_LIST "\n" \
   "Ask the ipcexec broker to run prog as user; its rules decide.\n" \
   "  -u user    the target user (name or uid); the same as the operand user\n" \
   "  -s         run the target's login shell from the passwd database\n" \
   "             (the rules must allow that path), with arg ... as its arguments\n" \
   "  -o         send the plain ucspi-ipc 0.70 request (no exit status back)\n" \
+  "  -t         a pseudo-terminal for the command, as by default when stdin,\n" \
+  "             stdout or stderr is a terminal; without a terminal, exit 100\n" \
+  "  -T         no pseudo-terminal: the command runs on the terminal itself\n" \
   "  -l         list what the rules let you run (as user only, if given)\n" \
   "  -n         accepted and ignored: the broker never prompts\n" \
   "  -h, --help     this help\n" \
@@ -67,5 +70,5 @@ int main(int argc, char **argv)
     n++;
   }
   if (fd_ensure_std() < 0) die_sys(EXIT_TEMP, "unable to open /dev/null");
-  return client_exec_broker(o.mode, uid, n, cmd);
+  return client_exec_broker(o.mode, o.tty, uid, n, cmd);
 }

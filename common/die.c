@@ -9,6 +9,7 @@
 #include "fd.h"
 
 const char *die_prog = "ucspi-ipc";
+void (*die_cleanup)(void);
 
 void die_init(const char *prog)
 {
@@ -55,6 +56,7 @@ static void emit(const char *label, int err, const char *fmt, va_list ap)
 noreturn void die_usage(const char *usage)
 {
   struct line l = { .n = 0 };
+  if (die_cleanup) die_cleanup();
   add(&l, die_prog);
   add(&l, ": usage: ");
   add(&l, usage);
@@ -67,6 +69,7 @@ noreturn void die_sys(int code, const char *fmt, ...)
 {
   int err = errno;
   va_list ap;
+  if (die_cleanup) die_cleanup();
   va_start(ap, fmt);
   emit("fatal: ", err ? err : EIO, fmt, ap);
   va_end(ap);
@@ -76,6 +79,7 @@ noreturn void die_sys(int code, const char *fmt, ...)
 noreturn void die_x(int code, const char *fmt, ...)
 {
   va_list ap;
+  if (die_cleanup) die_cleanup();
   va_start(ap, fmt);
   emit("fatal: ", 0, fmt, ap);
   va_end(ap);

@@ -16,6 +16,11 @@
 
 extern const char *die_prog;
 
+/* Called, if set, before a fatal message is written (die_usage, die_sys,
+ * die_x): ipcdo puts its caller's terminal back there. Must be
+ * async-signal-safe and keep errno. */
+extern void (*die_cleanup)(void);
+
 /* Sets the PROG prefix; call first thing in main. */
 void die_init(const char *prog);
 

@@ -150,11 +150,33 @@ static bool client_var_ok(const struct sandbox_policy *p, const char *name, cons
   }
 }
 
+/* $IPCTTY, the caller's terminal as the client names it: a path under
+ * /dev of letters, digits and "/._-", no "..", no empty component, at
+ * most REQUEST_MAX_TTYNAME bytes. Anything else is not passed on. It is
+ * for information (as sudo's SUDO_TTY): the client could name another
+ * terminal, which the command can open only if the target could anyway. */
+static bool tty_name_ok(const char *s)
+{
+  size_t n = strlen(s);
+  if (n < 6 || strncmp(s, "/dev/", 5) || s[n - 1] == '/') return false;
+  for (size_t i = 5; i < n; i++) {
+    char ch = s[i];
+    if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+          ch == '/' || ch == '.' || ch == '_' || ch == '-'))
+      return false;
+    if (ch == '/' && s[i - 1] == '/') return false;
+    if (ch == '.' && s[i - 1] == '/' && (s[i + 1] == '/' || !s[i + 1] ||
+          (s[i + 1] == '.' && (s[i + 2] == '/' || !s[i + 2]))))
+      return false;
+  }
+  return true;
+}
+
 /* The command's environment, from nothing: the target's basics and a fixed
  * PATH, what the rule keeps from the server's environment, the caller's
  * checked terminal and locale (from an attached-mode client), the rule's own
- * variables, and last the server-set caller identity, which nothing may
- * override. */
+ * variables, and last the server-set caller identity and, on a pty, the
+ * caller's terminal name, which nothing may override. */
 static bool build_env(struct exec_decision *d, const struct exec_caller *c,
     const struct request *req, const struct passwd *target)
 {
@@ -188,6 +210,7 @@ static bool build_env(struct exec_decision *d, const struct exec_caller *c,
   if (!set_num(d, "IPCREMOTEEUID", c->euid) || !set_num(d, "IPCREMOTEEGID", c->egid)) return false;
   if (c->has_pid && !set_num(d, "IPCREMOTEPID", c->pid)) return false;
   if (d->caller_name[0] && !set_env(d, "IPCREMOTEUSER", d->caller_name)) return false;
+  if (d->use_pty && tty_name_ok(req->pty.name) && !set_env(d, "IPCTTY", req->pty.name)) return false;
   return true;
 }
 
@@ -244,6 +267,16 @@ void exec_decide(struct exec_decision *d, const struct exec_caller *c,
     int r = ipcargs_match(d->policy.args, strlen(d->policy.args), req->argv + 1, req->argc - 1, &why);
     if (r <= 0) return refuse(d, EXEC_DENY, "arguments not allowed");
   }
+
+  /* IPCPTY: a pty where the caller has a terminal, unless the rule says
+   * never ("0": the caller's descriptors as they are, and a forced pty,
+   * ipcdo -t, is denied) or always ("1": a request without a terminal is
+   * denied). */
+  if (d->policy.pty == SANDBOX_PTY_REQUIRE && !req->pty.want)
+    return refuse(d, EXEC_DENY, "a terminal is required");
+  if (d->policy.pty == SANDBOX_PTY_FORBID && req->pty.forced)
+    return refuse(d, EXEC_DENY, "no terminal allowed");
+  d->use_pty = req->pty.want && d->policy.pty != SANDBOX_PTY_FORBID;
 
   d->target_uid = d->policy.has_uid ? d->policy.uid : req->uid;
   if (d->target_uid != req->uid) pw = lookup_uid(d->target_uid, &why);

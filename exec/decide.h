@@ -25,6 +25,8 @@ struct exec_caller {
   const uint32_t *groups;       /* ascending: for the %GID keys */
 };
 
+struct exec_pty;
+
 struct exec_decision {
   enum exec_verdict verdict;
   int exitcode;                 /* 100 deny, 111 error */
@@ -40,6 +42,8 @@ struct exec_decision {
   const char *cmd;              /* the requested argv[0], as looked up */
   struct sandbox_env env;
   struct sandbox_ids ids;
+  bool use_pty;                 /* run on a pty: asked for, and IPCPTY allows it */
+  struct exec_pty *pty;         /* while exec_run runs it on one (pty.h) */
 };
 
 /* Reads $IPCREMOTEEUID, $IPCREMOTEEGID (both required, canonical),

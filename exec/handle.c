@@ -23,6 +23,7 @@ static void log_decision(const struct exec_decision *d, const struct exec_caller
   audit_begin(&a, d->verdict == EXEC_ALLOW ? "ok" : "deny", c->euid, c->egid, req->uid, d->cmd);
   audit_str(&a, "decision", d->verdict == EXEC_ALLOW ? "allow" : d->verdict == EXEC_DENY ? "deny" : "error");
   audit_str(&a, "mode", req->extended ? "attached" : "0.70");
+  if (d->use_pty) audit_str(&a, "pty", "yes");
   audit_num(&a, "caller_uid", c->euid);
   audit_num(&a, "caller_gid", c->egid);
   if (c->has_pid) audit_num(&a, "caller_pid", c->pid);

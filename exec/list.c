@@ -149,6 +149,8 @@ static void describe(const struct entry *e, char *out, size_t size)
     fprintf(f, ", arguments %s", p.has_args ? (p.args[0] ? p.args : "none") : "any");
     fprintf(f, ", capabilities %s, seccomp %s", caps, sandbox_seccomp_name(p.seccomp));
     if (p.timeout) fprintf(f, ", timeout %us", p.timeout);
+    if (p.pty == SANDBOX_PTY_FORBID) fprintf(f, ", never a pty");
+    if (p.pty == SANDBOX_PTY_REQUIRE) fprintf(f, ", from a terminal only");
     if (p.has_uid) fprintf(f, ", as uid %lu instead", (unsigned long)p.uid);
     fclose(f);
   }

@@ -27,6 +27,7 @@
 #include "clock.h"
 #include "die.h"
 #include "fd.h"
+#include "pty.h"
 #include "sandbox.h"
 
 /* The child. In 0.70 mode fds 0 and 1 are the socket and 2 the log; in
@@ -40,7 +41,7 @@ static void child(struct exec_decision *d, const struct request *req, int sock, 
   };
   const char *why = "unable to run command";
   char msg[512];
-  int err;
+  int err, ctty = -1;
 
   /* Into the request's cgroup first, while still root: from here on,
    * nothing this process starts can leave it. Should the supervisor die
@@ -53,7 +54,11 @@ static void child(struct exec_decision *d, const struct request *req, int sock, 
   }
   /* 0-2 first: the received descriptors may sit on 3, which the report
    * channel takes next. */
-  if (req->extended) {
+  if (d->pty) {
+    /* the pty's slave where the caller had a terminal */
+    ctty = exec_pty_child_fds(d->pty, req->fds);
+    if (ctty < 0) _exit(111);
+  } else if (req->extended) {
     for (int i = 0; i < 3; i++)
       if (dup2(req->fds[i], i) < 0) _exit(111);
   } else {
@@ -67,6 +72,15 @@ static void child(struct exec_decision *d, const struct request *req, int sock, 
   }
   if (report != 3 && dup3(report, 3, O_CLOEXEC) < 0) _exit(111);
   report = 3;
+  /* Pty mode: this process stays behind as the session's monitor; the
+   * command goes on in a child. */
+  if (d->pty) {
+    if (exec_pty_session(ctty) < 0) {
+      why = "unable to start the pty's session";
+      goto fail;
+    }
+    plan.in_session = true;
+  }
   sandbox_exec(&plan, &why);
 fail:
   err = errno;
@@ -140,6 +154,13 @@ static pid_t spawn_child(struct child_args *a)
     a->born_in = false;
     if (pid > 0) return (pid_t)pid;
   }
+  if (a->d->pty) {
+    /* Pty mode: the child stays, as the monitor of the command's session,
+     * and never execs: it must not run on our memory. */
+    pid_t mon = fork();
+    if (mon == 0) _exit(child_main(a));
+    return mon;
+  }
 #ifdef RUN_FORK
   pid_t pid = fork();
   if (pid == 0) _exit(child_main(a));
@@ -185,26 +206,27 @@ void exec_send_status(int sock, char kind, int value)
   buf_free(&b);
 }
 
-/* The client's side of the socket, in attached mode: signal requests, or
- * the end of the stream when the client is gone. Returns false once the
- * client is gone or misbehaves; true while it may still speak. */
-static bool client_input(int sock, pid_t pid, char *in, size_t *inlen)
+/* The client's side of the socket, in attached mode: signal requests (and
+ * with a pty its window size and continues), or the end of the stream
+ * when the client is gone. Returns false once the client is gone or
+ * misbehaves; true while it may still speak. */
+static bool client_input(int sock, pid_t pid, struct exec_pty *pty, char *in, size_t *inlen)
 {
   ssize_t n = recv(sock, in + *inlen, ATTACH_MAX_MSG * 4 - *inlen, MSG_DONTWAIT);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
   if (n <= 0) return false;
   *inlen += (size_t)n;
   for (;;) {
-    char kind;
-    int value;
+    struct attach_msg m;
     size_t used;
-    enum request_status st = attach_parse_msg(in, *inlen, &kind, &value, &used);
+    enum request_status st = attach_parse_msg(in, *inlen, &m, &used);
     if (st == REQUEST_MORE) return *inlen < ATTACH_MAX_MSG * 4;
-    if (st == REQUEST_BAD || kind != 'K' || !attach_signal_allowed(value)) {
+    if (st == REQUEST_OK && m.kind == 'K' && attach_signal_allowed(m.value)) {
+      kill(-pid, m.value);
+    } else if (st == REQUEST_BAD || !pty || !exec_pty_message(pty, &m, pid)) {
       warn_x("ignoring a malformed message from the client");
       return false;
     }
-    kill(-pid, value);
     memmove(in, in + used, *inlen - used);
     *inlen -= used;
   }
@@ -330,7 +352,7 @@ static void stop(pid_t pid, int sig)
   kill(pid, sig);
 }
 
-int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, struct request *req)
+static int run(int sock, struct exec_decision *d, const struct exec_caller *c, struct request *req)
 {
   int pipefd[2], errfd[2] = { -1, -1 }, sfd, status = 0, code;
   sigset_t chld, old;
@@ -401,6 +423,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
   }
   if (exec_track) exec_track->pid = pid;
   close(pipefd[1]);
+  if (d->pty) exec_pty_started(d->pty);
   if (errfd[0] >= 0) {
     close(errfd[1]);
     elog.fd = errfd[0];
@@ -452,19 +475,24 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
 
   /* The command runs: from now on an attached client forwards the signals
    * it is sent instead of ending at once. */
+  if (d->pty) exec_send_status(sock, 'P', 0);
   if (req->extended) exec_send_status(sock, 'R', 0);
 
   stop_at = d->policy.timeout ? start + (long long)d->policy.timeout * 1000000 : 0;
   for (;;) {
-    struct pollfd p[3] = { { .fd = sfd, .events = POLLIN }, { .fd = sock, .events = POLLIN },
+    struct pollfd p[3 + EXEC_PTY_NPOLL] = { { .fd = sfd, .events = POLLIN }, { .fd = sock, .events = POLLIN },
       { .fd = elog.eof ? -1 : elog.fd, .events = POLLIN } };
     long long next = kill_at ? kill_at : stop_at, now = clock_us();
-    int timeout = -1, r;
+    int timeout = -1, r, np = 3;
     bool gone = false, more;
 
     if (!listening) p[1].fd = -1;
     if (next) timeout = next > now ? (int)((next - now + 999) / 1000) : 0;
-    r = poll(p, 3, timeout);
+    if (d->pty) {
+      exec_pty_poll(d->pty, p + 3, &timeout);
+      np += EXEC_PTY_NPOLL;
+    }
+    r = poll(p, (nfds_t)np, timeout);
     if (r < 0 && errno != EINTR) {
       /* Without poll nothing can be supervised: the command is stopped
        * now and the request ends the normal way. */
@@ -484,6 +512,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
     }
     if (r > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)) && !errlog_read(&elog, &more))
       elog.eof = true;
+    if (r >= 0 && d->pty) exec_pty_io(d->pty, p + 3);
     {
       /* Every child, not only the command: the supervisor is a subreaper,
        * so what the command orphans becomes ours, and reaped as it dies it
@@ -491,15 +520,18 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
       pid_t w;
       int st;
       bool done = false;
-      while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-        if (w == pid) {
+      while ((w = waitpid(-1, &st, WNOHANG | (d->pty ? WUNTRACED : 0))) > 0)
+        if (w == pid && WIFSTOPPED(st)) {
+          /* ^Z on its pty: the client stops too, and says when to go on. */
+          exec_pty_stopped(d->pty, listening ? sock : -1);
+        } else if (w == pid) {
           status = st;
           done = true;
         }
       if (done) break;
     }
     if (listening && r > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
-        !client_input(sock, pid, in, &inlen))
+        !client_input(sock, pid, d->pty, in, &inlen))
       gone = true;
     if (gone) {
       /* The client went away, or the broker is stopping: nothing may
@@ -508,6 +540,8 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
       listening = false;
       if (!termed) {
         stop(pid, SIGTERM);
+        /* stopped on its pty: it must run to see the SIGTERM */
+        if (d->pty && d->pty->stopped) stop(pid, SIGCONT);
         termed = true;
         stop_at = 0;
         kill_at = clock_us() + SANDBOX_KILL_GRACE * 1000000LL;
@@ -532,6 +566,9 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
   /* Whatever the command left behind, in any session or process group,
    * is killed with its cgroup. */
   leftovers = contain_end(&k);
+  /* What the command wrote last is still in the pty: the caller sees it
+   * before the status. */
+  if (d->pty) exec_pty_drain(d->pty);
   errlog_close(&elog);
   sigprocmask(SIG_SETMASK, &old, 0);
 
@@ -563,6 +600,23 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
   audit_num(&a, "leftovers", leftovers);
   audit_emit(&a);
   track_end();
+  return code;
+}
+
+int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, struct request *req)
+{
+  struct exec_pty pty;
+  const char *why;
+  int code;
+
+  if (!d->use_pty) return run(sock, d, c, req);
+  /* Pty mode: the pair, and the caller's terminal for the relay, opened
+   * by root here, before anything runs (exec/pty.c). */
+  if (exec_pty_open(&pty, req, d->target_uid, &why) < 0) return sys_failed(sock, d, c, req, why);
+  d->pty = &pty;
+  code = run(sock, d, c, req);
+  d->pty = 0;
+  exec_pty_close(&pty);
   return code;
 }
 

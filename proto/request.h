@@ -43,6 +43,18 @@ struct request_header {
   size_t total;         /* headerlen + argslen + 1 (the final ',') */
 };
 
+/* Attached mode, version 2 (attach.h): the client's terminal, for which
+ * the broker opens a pseudo-terminal. Every field is the client's word. */
+#define REQUEST_MAX_TTYNAME 64
+struct request_pty {
+  bool want;            /* a pty is asked for: version 2 */
+  bool fg;              /* the client is in its terminal's foreground */
+  bool forced;          /* ipcdo -t: no pty is a refusal */
+  unsigned mask;        /* bit i: the client's descriptor i is a terminal */
+  uint16_t rows, cols, xpixel, ypixel;
+  char name[REQUEST_MAX_TTYNAME + 1];   /* ttyname(3), possibly empty */
+};
+
 struct request {
   uint32_t uid;
   uint32_t argc;
@@ -56,6 +68,7 @@ struct request {
   uint32_t envc;
   char *envbuf;
   char **envp;          /* envc + 1 pointers into envbuf, NULL-terminated */
+  struct request_pty pty;
 };
 
 /* Parses the header at the start of buf[0..len). REQUEST_MORE while it is

@@ -258,6 +258,30 @@ static enum request_status read_exact(int fd, char *buf, size_t len, long long d
   return REQUEST_OK;
 }
 
+/* The environment, then (version 2) the pty item. An environment parsed
+ * before the pty item is whole is let go again, so that the next try
+ * starts afresh. */
+static enum request_status parse_tail(const char *buf, size_t len, bool pty,
+    struct request *r, size_t *consumed, const char **why)
+{
+  size_t used = 0, more = 0;
+  enum request_status st = attach_parse_env(buf, len, r, &used, why);
+  if (st == REQUEST_OK && !pty) *consumed = used;
+  if (st != REQUEST_OK || !pty) return st;
+  st = attach_parse_pty(buf + used, len - used, &r->pty, &more, why);
+  if (st == REQUEST_OK) {
+    *consumed = used + more;
+    return st;
+  }
+  free(r->envbuf);
+  free(r->envp);
+  r->envbuf = 0;
+  r->envp = 0;
+  r->envc = 0;
+  memset(&r->pty, 0, sizeof r->pty);
+  return st;
+}
+
 enum request_status request_read(int fd, struct request *r, int timeout_ms,
     const char **why)
 {
@@ -306,10 +330,13 @@ enum request_status request_read(int fd, struct request *r, int timeout_ms,
   /* Phase 1: the header, peeked on a socket so that nothing after the
    * request is consumed; read a byte at a time elsewhere (a pipe). */
   for (;;) {
-    if (ext && have > 1 && memcmp(head + 1, ATTACH_VERSION, have - 1 < skip - 1 ? have - 1 : skip - 1)) {
-      *why = "unsupported attached request version";
-      st = REQUEST_BAD;
-      goto fail;
+    if (ext && have > 1) {
+      size_t n = have - 1 < skip - 1 ? have - 1 : skip - 1;
+      if (memcmp(head + 1, ATTACH_VERSION, n) && memcmp(head + 1, ATTACH_VERSION_PTY, n)) {
+        *why = "unsupported attached request version";
+        st = REQUEST_BAD;
+        goto fail;
+      }
     }
     if (have > skip) {
       st = request_parse_header(head + skip, have - skip, &h, why);
@@ -332,14 +359,16 @@ enum request_status request_read(int fd, struct request *r, int timeout_ms,
   free(whole);
   if (st != REQUEST_OK) { st = REQUEST_BAD; goto fail; }
 
-  /* Phase 3 (attached mode): the environment the client offers. */
+  /* Phase 3 (attached mode): the environment the client offers, and for
+   * version 2 its terminal. */
   if (ext) {
-    char env[64 + ATTACH_MAX_ENVLEN];
+    char env[64 + ATTACH_MAX_ENVLEN + 8 + ATTACH_MAX_PTY];
     size_t got = 0;
+    bool pty = head[1 + 2] == ATTACH_VERSION_PTY[2];
     prev = 0;
     for (;;) {
-      size_t used;
-      st = got ? attach_parse_env(env, got, r, &used, why) : REQUEST_MORE;
+      size_t used = 0;
+      st = got ? parse_tail(env, got, pty, r, &used, why) : REQUEST_MORE;
       if (st == REQUEST_BAD) goto fail_req;
       if (st == REQUEST_OK) {
         if (peek) {

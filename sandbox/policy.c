@@ -11,7 +11,7 @@
 
 static const char *const knobs[] = {
   "IPCUID", "IPCGID", "IPCERROUT", "IPCCAPS", "IPCSECCOMP", "IPCUMASK",
-  "IPCKEEPENV", "IPCTIMEOUT", "IPCARGS", "IPCCLIENTENV",
+  "IPCKEEPENV", "IPCTIMEOUT", "IPCARGS", "IPCCLIENTENV", "IPCPTY",
 };
 
 void sandbox_policy_init(struct sandbox_policy *p)
@@ -142,6 +142,9 @@ int sandbox_policy_set(struct sandbox_policy *p, const char *name,
   } else if (!strcmp(name, "IPCCLIENTENV")) {
     if (strcmp(value, "0") && strcmp(value, "1")) { *why = "invalid IPCCLIENTENV"; return -1; }
     p->clientenv = value[0] == '1';
+  } else if (!strcmp(name, "IPCPTY")) {
+    if (strcmp(value, "0") && strcmp(value, "1")) { *why = "invalid IPCPTY"; return -1; }
+    p->pty = value[0] == '1' ? SANDBOX_PTY_REQUIRE : SANDBOX_PTY_FORBID;
   } else if (!strcmp(name, "IPCARGS")) {
     if (!ipcargs_valid(value, strlen(value), why)) { *why = "invalid IPCARGS"; return -1; }
     p->has_args = true;
@@ -205,4 +208,7 @@ void sandbox_policy_describe(const struct sandbox_policy *p, FILE *out)
   for (size_t i = 0; i < p->nkeepenv; i++) fprintf(out, "%s%s", i ? "," : " ", p->keepenv[i]);
   fprintf(out, "\nclient environment: %s", p->clientenv ? "TERM,COLORTERM,LANG,LANGUAGE,LC_* (checked)" : "none");
   fprintf(out, "\nsandbox stderr: %s\n", p->errout ? "to the client" : "to the service log");
+  fprintf(out, "terminal: %s\n", p->pty == SANDBOX_PTY_FORBID ? "never a pty (the caller's terminal itself)"
+      : p->pty == SANDBOX_PTY_REQUIRE ? "a pty, required (denied without a terminal)"
+      : "a pty when the caller has a terminal");
 }

@@ -61,7 +61,9 @@ int sandbox_exec(const struct sandbox_plan *p, const char **why)
 
   /* Its own session, without a controlling terminal: a less privileged
    * target cannot reach the caller's terminal through job control. */
-  if (setsid() < 0) { *why = "unable to create a session"; return -1; }
+  /* In pty mode the session is already there, its terminal the fresh
+   * pty the supervisor opened for the command, never the caller's. */
+  if (!p->in_session && setsid() < 0) { *why = "unable to create a session"; return -1; }
   sandbox_signals_default();
   umask(pol->umask);
   if (chdir("/") < 0) { *why = "unable to change directory to /"; return -1; }

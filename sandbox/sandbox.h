@@ -19,6 +19,9 @@ struct sandbox_plan {
   /* Lowest descriptor to keep open besides 0-2 (a close-on-exec channel
    * to the supervisor), or -1. It must be 3. */
   int keepfd;
+  /* Already in a session of its own, in its own process group (pty
+   * mode: the session of the pty's monitor, exec/pty.c): no setsid. */
+  bool in_session;
 };
 
 /* Never returns on success. On failure returns -1 with *why set and errno

@@ -21,6 +21,13 @@ enum sandbox_seccomp {
   SANDBOX_SECCOMP_NONE,
 };
 
+/* IPCPTY: may the command run on a pty when the caller has a terminal? */
+enum sandbox_pty {
+  SANDBOX_PTY_ALLOW = 0,         /* unset: when the client asks for one */
+  SANDBOX_PTY_FORBID,            /* "0": never (ipcdo -t is denied) */
+  SANDBOX_PTY_REQUIRE,           /* "1": a request without one is denied */
+};
+
 struct sandbox_policy {
   uint64_t caps;                 /* bit n: capability n is kept */
   bool caps_all;
@@ -33,6 +40,7 @@ struct sandbox_policy {
   bool has_args;                 /* IPCARGS given */
   const char *args;              /* its value: valid, as long as the rule */
   bool clientenv;                /* IPCCLIENTENV: the caller's TERM etc. */
+  enum sandbox_pty pty;          /* IPCPTY */
   size_t nkeepenv;
   char keepenv[SANDBOX_MAX_KEEPENV][64];
 };
@@ -41,7 +49,7 @@ void sandbox_policy_init(struct sandbox_policy *p);
 
 /* Is name one of the reserved variables (IPCUID, IPCGID, IPCERROUT,
  * IPCCAPS, IPCSECCOMP, IPCUMASK, IPCKEEPENV, IPCTIMEOUT, IPCARGS,
- * IPCCLIENTENV)? */
+ * IPCCLIENTENV, IPCPTY)? */
 bool sandbox_is_knob(const char *name);
 
 /* Applies one reserved variable. Returns 1 when applied, 0 when name is not

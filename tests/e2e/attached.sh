@@ -54,9 +54,10 @@ check "stdin from a file the target could not open itself" "from a file" "$OUT"
 run do_as nobody sh -c 'ls -l /proc/self/fd/ | grep -c socket' </dev/null
 check "the command holds no socket to the broker" "0" "$OUT"
 
-# A terminal: script gives the caller a pty on 0, 1 and 2.
-out=$(script -qec "setpriv --reuid=4242 --regid=4343 --clear-groups env IPCEXECPATH=$S $DO nobody sh -c 'test -t 0 && test -t 1 && test -t 2 && echo tty-ok; ps -o tty= -p \$\$'" /dev/null </dev/null | tr -d '\r')
-check "a terminal passes through, without becoming the controlling terminal" "tty-ok
+# A terminal with -T: script gives the caller a pty on 0, 1 and 2, and
+# without a pty of its own (pty.sh tests that mode) the command gets it.
+out=$(script -qec "setpriv --reuid=4242 --regid=4343 --clear-groups env IPCEXECPATH=$S $DO -T nobody sh -c 'test -t 0 && test -t 1 && test -t 2 && echo tty-ok; ps -o tty= -p \$\$'" /dev/null </dev/null | tr -d '\r')
+check "-T: a terminal passes through, without becoming the controlling terminal" "tty-ok
 ?" "$out"
 
 # Environment the client offers: only what IPCKEEPENV names, values checked.

@@ -26,22 +26,22 @@ wait_for_socket "$S" || fail "broker did not start"
 do_as() { as 4242 4343 env IPCEXECPATH="$S" "$DO" "$@" </dev/null; }
 run_as() { as 4242 4343 env IPCEXECPATH="$S" "$RUN" "$@" </dev/null; }
 
-DO_USAGE='ipcdo: usage: ipcdo [ -hnos ] [ -u user | user ] prog [ arg ... ]'
-RUN_USAGE='ipcrun: usage: ipcrun [ -hnos ] prog [ arg ... ]'
+DO_USAGE='ipcdo: usage: ipcdo [ -hnostT ] [ -u user | user ] prog [ arg ... ]'
+RUN_USAGE='ipcrun: usage: ipcrun [ -hnostT ] prog [ arg ... ]'
 
 # --- ipcdo and ipcrun options ---
 for h in -h --help; do
   run "$DO" "$h"
   check "ipcdo $h: exit 0" 0 "$RC"
   check "ipcdo $h: nothing on stderr" "" "$ERR"
-  check "ipcdo $h: the usage line first" "usage: ipcdo [ -hnos ] [ -u user | user ] prog [ arg ... ]" "$(echo "$OUT" | head -1)"
-  for o in '-u user' '-s ' '-o ' '-n ' '-h, --help' '-V, --version'; do
+  check "ipcdo $h: the usage line first" "usage: ipcdo [ -hnostT ] [ -u user | user ] prog [ arg ... ]" "$(echo "$OUT" | head -1)"
+  for o in '-u user' '-s ' '-o ' '-t ' '-T ' '-n ' '-h, --help' '-V, --version'; do
     has "$OUT" "  $o" && pass "ipcdo $h lists $o" || fail "ipcdo $h does not list $o"
   done
   run "$RUN" "$h"
   check "ipcrun $h: exit 0" "0 " "$RC $ERR"
-  check "ipcrun $h: the usage line first" "usage: ipcrun [ -hnos ] prog [ arg ... ]" "$(echo "$OUT" | head -1)"
-  for o in '-s ' '-o ' '-n ' '-h, --help' '-V, --version'; do
+  check "ipcrun $h: the usage line first" "usage: ipcrun [ -hnostT ] prog [ arg ... ]" "$(echo "$OUT" | head -1)"
+  for o in '-s ' '-o ' '-t ' '-T ' '-n ' '-h, --help' '-V, --version'; do
     has "$OUT" "  $o" && pass "ipcrun $h lists $o" || fail "ipcrun $h does not list $o"
   done
 done

@@ -189,7 +189,7 @@ run_in 'relayed
 ' timeout 5 env IPCEXECPATH="$T_TMP/skip.s" "$DO" -o nobody cat
 check "ipcdo: relays the answer" "0 relayed" "$RC $OUT"
 run "$DO" nobody
-check "ipcdo: usage" "100 ipcdo: usage: ipcdo [ -hnos ] [ -u user | user ] prog [ arg ... ]" "$RC $ERR"
+check "ipcdo: usage" "100 ipcdo: usage: ipcdo [ -hnostT ] [ -u user | user ] prog [ arg ... ]" "$RC $ERR"
 run "$DO"
 check "ipcdo: no arguments" "100" "$RC"
 run env IPCEXECPATH="$T_TMP/absent.s" "$DO" nobody id
@@ -207,7 +207,7 @@ fi
 run timeout 5 "$RUN" -o echo x </dev/null
 check "ipcrun = ipcdo root" "0 $(bytes '1:0,1:2,7:echo\0x\0,')" "$RC $OUT"
 run "$RUN"
-check "ipcrun: usage" "100 ipcrun: usage: ipcrun [ -hnos ] prog [ arg ... ]" "$RC $ERR"
+check "ipcrun: usage" "100 ipcrun: usage: ipcrun [ -hnostT ] prog [ arg ... ]" "$RC $ERR"
 run "$RUN" ''
 check "ipcrun: empty program" "100" "$RC"
 

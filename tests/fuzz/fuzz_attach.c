@@ -1,6 +1,7 @@
-/* Fuzz target for the attached-mode decoders: the environment a client
- * offers (read by the root-running ipcexec) and the small messages either
- * side sends (signals from the client, statuses from the broker).
+/* Fuzz target for the attached-mode decoders: the environment and the
+ * terminal item a client offers (read by the root-running ipcexec) and the
+ * small messages either side sends (signals, window sizes and continues
+ * from the client, statuses from the broker).
  *
  * Whatever they accept must be what the encoders produce. */
 #include <stdint.h>
@@ -37,15 +38,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (st == REQUEST_BAD) CHECK(why != 0);
   request_free(&r);
 
+  {
+    struct request_pty p;
+    st = attach_parse_pty(buf, size, &p, &used, &why);
+    if (st == REQUEST_BAD) CHECK(why != 0);
+    if (st == REQUEST_OK) {
+      struct buf enc = BUF_ZERO;
+      char *argv[] = { "x", 0 };
+      CHECK(used <= size && p.want && p.mask >= 1 && p.mask <= 7);
+      CHECK(strlen(p.name) <= REQUEST_MAX_TTYNAME);
+      /* the item is the canonical encoding of what it says */
+      CHECK(attach_encode(&enc, 0, 1, argv, 0, &p));
+      CHECK(enc.len >= used && !memcmp(enc.s + enc.len - used, buf, used));
+      buf_free(&enc);
+    }
+  }
+
   for (size_t off = 0; off < size;) {
-    char kind;
-    int value;
-    st = attach_parse_msg(buf + off, size - off, &kind, &value, &used);
+    struct attach_msg m;
+    st = attach_parse_msg(buf + off, size - off, &m, &used);
     if (st != REQUEST_OK) break;
     CHECK(used > 0 && used <= size - off);
     {
       struct buf enc = BUF_ZERO;
-      bool ok = kind == 'K' ? attach_encode_signal(&enc, value) : attach_encode_status(&enc, kind, value);
+      bool ok = m.kind == 'K' ? attach_encode_signal(&enc, m.value)
+        : m.kind == 'C' ? attach_encode_continue(&enc, m.value != 0)
+        : m.kind == 'W' ? attach_encode_winsize(&enc, m.rows, m.cols, m.xpixel, m.ypixel)
+        : attach_encode_status(&enc, m.kind, m.value);
       CHECK(ok);
       CHECK(enc.len == used && !memcmp(enc.s, buf + off, used));
       buf_free(&enc);

@@ -62,7 +62,7 @@ Test(policy, strict_defaults)
 Test(policy, knobs_are_recognised)
 {
   const char *k[] = { "IPCUID", "IPCGID", "IPCERROUT", "IPCCAPS", "IPCSECCOMP",
-    "IPCUMASK", "IPCKEEPENV", "IPCTIMEOUT" };
+    "IPCUMASK", "IPCKEEPENV", "IPCTIMEOUT", "IPCARGS", "IPCCLIENTENV", "IPCPTY" };
   for (size_t i = 0; i < sizeof k / sizeof *k; i++) cr_assert(sandbox_is_knob(k[i]), "%s", k[i]);
   cr_assert_not(sandbox_is_knob("PATH"));
   cr_assert_not(sandbox_is_knob("IPCREMOTEEUID"));
@@ -100,6 +100,11 @@ Test(policy, valid_values)
   cr_assert(p.caps_all);
   cr_assert_eq(p.caps & 1, 1);
   cr_assert_eq(sandbox_policy_set(&p, "FOO", "bar", &why), 0, "not a knob");
+  cr_assert_eq(p.pty, SANDBOX_PTY_ALLOW);
+  cr_assert_eq(sandbox_policy_set(&p, "IPCPTY", "0", &why), 1);
+  cr_assert_eq(p.pty, SANDBOX_PTY_FORBID);
+  cr_assert_eq(sandbox_policy_set(&p, "IPCPTY", "1", &why), 1);
+  cr_assert_eq(p.pty, SANDBOX_PTY_REQUIRE);
 }
 
 Test(policy, invalid_values_are_errors_not_defaults)
@@ -112,6 +117,7 @@ Test(policy, invalid_values_are_errors_not_defaults)
     { "IPCSECCOMP", "DEFAULT" }, { "IPCUMASK", "8" }, { "IPCUMASK", "01777" }, { "IPCUMASK", "" },
     { "IPCTIMEOUT", "-5" }, { "IPCTIMEOUT", "1e3" }, { "IPCTIMEOUT", "99999999999" },
     { "IPCKEEPENV", "1BAD" }, { "IPCKEEPENV", "A-B" }, { "IPCKEEPENV", "A," }, { "IPCKEEPENV", "A=B" },
+    { "IPCPTY", "" }, { "IPCPTY", "2" }, { "IPCPTY", "yes" }, { "IPCPTY", "01" },
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     struct sandbox_policy p;
@@ -145,7 +151,8 @@ Test(policy, describe_shows_the_effective_sandbox)
       "arguments allowed: any\n"
       "sandbox keep environment: none\n"
       "client environment: TERM,COLORTERM,LANG,LANGUAGE,LC_* (checked)\n"
-      "sandbox stderr: to the client\n");
+      "sandbox stderr: to the client\n"
+      "terminal: a pty when the caller has a terminal\n");
   free(text);
 }
 
