@@ -158,6 +158,8 @@ pkill -P "$HOLD" 2>/dev/null
 kill "$HOLD" 2>/dev/null
 
 as 4242 4343 ln -s "$T_TMP/nologin" "$PUB/link"
+# the first broker's socket must not pass for the second one's
+rm -f "$S"
 "$EXECD" -c 2 -f "$PUB/link" "$S" "$T_TMP/exec.cdb" 2>"$T_TMP/lock.log" &
 LPID=$!
 T_PIDS="$T_PIDS $LPID"
