@@ -171,17 +171,24 @@ static void remove_subtree(int dirfd, int depth)
   closedir(d);
 }
 
+/* Reads the small file name in dirfd (a cgroup's interface file, which
+ * the kernel hands out whole) into buf, NUL-terminated. Its length, or
+ * -1. */
+static ssize_t read_small(int dirfd, const char *name, char *buf, size_t size)
+{
+  ssize_t r;
+  int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  r = read(fd, buf, size - 1);
+  close(fd);
+  if (r >= 0) buf[r] = 0;
+  return r;
+}
+
 static bool populated(int dirfd)
 {
   char buf[256];
-  ssize_t r;
-  int fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  r = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (r <= 0) return false;
-  buf[r] = 0;
-  return strstr(buf, "populated 1") != 0;
+  return read_small(dirfd, "cgroup.events", buf, sizeof buf) > 0 && strstr(buf, "populated 1") != 0;
 }
 
 /* Kills everything in the cgroup at dirfd and waits, at most
@@ -236,20 +243,9 @@ static struct contain ahead = { -1, -1, -1, false };
 static bool only_self(int dirfd)
 {
   char buf[4096], self[32];
-  ssize_t r;
-  int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  r = read(fd, buf, sizeof buf - 1);
-  close(fd);
   snprintf(self, sizeof self, "%ld\n", (long)getpid());
-  if (r != (ssize_t)strlen(self) || memcmp(buf, self, (size_t)r)) return false;
-  fd = openat(dirfd, "cgroup.stat", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  r = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (r <= 0) return false;
-  buf[r] = 0;
-  return strstr(buf, "nr_descendants 0\n") != 0;
+  if (read_small(dirfd, "cgroup.procs", buf, sizeof buf) < 0 || strcmp(buf, self)) return false;
+  return read_small(dirfd, "cgroup.stat", buf, sizeof buf) > 0 && strstr(buf, "nr_descendants 0\n") != 0;
 }
 
 /* Moves this process back into the broker's own cgroup. */
@@ -276,13 +272,7 @@ static unsigned kill_listed(int dirfd)
   for (;;) {
     char buf[4096], *p, *end;
     unsigned now = 0;
-    ssize_t r;
-    int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) break;
-    r = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (r < 0) break;
-    buf[r] = 0;
+    if (read_small(dirfd, "cgroup.procs", buf, sizeof buf) < 0) break;
     for (p = buf; *p; p = end) {
       long pid = strtol(p, &end, 10);
       if (end == p) break;
