@@ -36,6 +36,14 @@ void audit_set_request(uint64_t pid, uint64_t seq)
   fmt_u64(reqid + n, seq);
 }
 
+const char *audit_request_id(void)
+{
+  static char pid[24];
+  if (reqid[0]) return reqid;
+  fmt_u64(pid, (uint64_t)getpid());
+  return pid;
+}
+
 void audit_begin(struct audit *a, const char *word, uint32_t euid, uint32_t egid,
     uint32_t uid, const char *cmd)
 {
@@ -51,8 +59,7 @@ void audit_begin(struct audit *a, const char *word, uint32_t euid, uint32_t egid
   catnum(a, uid);
   cats(a, ".");
   cat(a, safe, logsafe(safe, sizeof safe, cmd, strlen(cmd), 100));
-  if (reqid[0]) audit_str(a, "req", reqid);
-  else audit_num(a, "req", (uint64_t)getpid());
+  audit_str(a, "req", audit_request_id());
 }
 
 void audit_begin_req(struct audit *a, const char *word)
@@ -60,8 +67,7 @@ void audit_begin_req(struct audit *a, const char *word)
   a->n = 0;
   cats(a, "ipcexec: ");
   cats(a, word);
-  if (reqid[0]) audit_str(a, "req", reqid);
-  else audit_num(a, "req", (uint64_t)getpid());
+  audit_str(a, "req", audit_request_id());
 }
 
 void audit_bytes(struct audit *a, const char *key, const char *value, size_t len, size_t max)

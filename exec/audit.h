@@ -29,6 +29,9 @@ struct audit {
  * preforked server handles many requests in one process). */
 void audit_set_request(uint64_t pid, uint64_t seq);
 
+/* The request's id as the lines name it ("812", "812.3"). */
+const char *audit_request_id(void);
+
 /* Starts a line: "ipcexec: WORD EUID.EGID,UID.CMD req=ID". */
 void audit_begin(struct audit *a, const char *word, uint32_t euid, uint32_t egid,
     uint32_t uid, const char *cmd);

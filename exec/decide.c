@@ -1,4 +1,5 @@
 #include "decide.h"
+#include "record.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -49,8 +50,8 @@ static void copyname(char *dst, size_t size, const char *src)
   dst[n] = 0;
 }
 
-/* Applies IPCERROUT from the server's environment: the administrator's,
- * as in 0.70. IPCUID and IPCGID are not taken from there (0.70 took
+/* Applies IPCERROUT (as in 0.70) and IPCRECORDMAX (the broker's cap on a
+ * recording's size) from the server's environment: the administrator's. IPCUID and IPCGID are not taken from there (0.70 took
  * them): under ipcserver the environment also holds the connection rule's
  * variables, and the target's identity is for the exec rules alone to
  * decide. A client can set none of them. */
@@ -58,6 +59,9 @@ static bool server_knobs(struct sandbox_policy *p, const char **why)
 {
   const char *v = getenv("IPCERROUT");
   if (v && sandbox_policy_set(p, "IPCERROUT", v, why) < 0) return false;
+  /* The broker's cap on a recording's size; a rule may set its own. */
+  v = getenv("IPCRECORDMAX");
+  if (v && sandbox_policy_set(p, "IPCRECORDMAX", v, why) < 0) return false;
   return true;
 }
 
@@ -305,6 +309,9 @@ void exec_decide(struct exec_decision *d, const struct exec_caller *c,
 
 void exec_decision_free(struct exec_decision *d)
 {
+  /* a recording nobody ended (never the case after exec_run) */
+  if (d->record) record_close(d->record, 111 << 8, 0, 0, 0);
+  d->record = 0;
   rules_match_free(&d->match);
   sandbox_env_free(&d->env);
 }

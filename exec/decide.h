@@ -26,6 +26,7 @@ struct exec_caller {
 };
 
 struct exec_pty;
+struct record;
 
 struct exec_decision {
   enum exec_verdict verdict;
@@ -44,6 +45,8 @@ struct exec_decision {
   struct sandbox_ids ids;
   bool use_pty;                 /* run on a pty: asked for, and IPCPTY allows it */
   struct exec_pty *pty;         /* while exec_run runs it on one (pty.h) */
+  struct record *record;        /* IPCRECORD: the request's recording, once open */
+  bool record_error_told;       /* a recording that stopped has been logged */
 };
 
 /* Reads $IPCREMOTEEUID, $IPCREMOTEEGID (both required, canonical),

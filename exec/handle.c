@@ -11,8 +11,10 @@
 #include "audit.h"
 #include "list.h"
 #include "decide.h"
+#include "recorder.h"
 #include "clock.h"
 #include "die.h"
+#include "record.h"
 #include "request.h"
 #include "run.h"
 
@@ -41,6 +43,7 @@ static void log_decision(const struct exec_decision *d, const struct exec_caller
     audit_str(&a, "exec", d->path ? d->path : "PATH");
     audit_str(&a, "seccomp", sandbox_seccomp_name(d->policy.seccomp));
     audit_num(&a, "caps", d->policy.caps);
+    if (d->record) audit_str(&a, "record", record_name(d->record));
   } else {
     audit_str(&a, "reason", d->reason);
   }
@@ -130,6 +133,9 @@ int exec_handle(int sock, const struct exec_caller *c, const char *rules, int ti
     warn_x("ignoring IPCUID and IPCGID from the environment: the exec rules alone choose the target");
   exec_decide(&d, c, &req, fd, geteuid() == 0);
   close(fd);
+  /* IPCRECORD: the recording is opened before the decision is logged, so
+   * that a request that cannot be recorded is logged as refused. */
+  exec_record_begin(&d, c, &req);
   log_decision(&d, c, &req);
   if (d.verdict != EXEC_ALLOW) {
     if (d.verdict == EXEC_ERROR) warn_x("%s", d.reason);

@@ -28,11 +28,15 @@
 #include "die.h"
 #include "fd.h"
 #include "pty.h"
+#include "recorder.h"
 #include "sandbox.h"
+#include "tap.h"
 
 /* The child. In 0.70 mode fds 0 and 1 are the socket and 2 the log; in
- * attached mode 0-2 become the caller's own descriptors. Never returns. */
-static void child(struct exec_decision *d, const struct request *req, int sock, int report,
+ * attached mode 0-2 become the caller's own descriptors. fds, when not
+ * NULL, says what 0-2 become instead: the caller's, or the tap's pipes
+ * for a recording. Never returns. */
+static void child(struct exec_decision *d, const int *fds, int sock, int report,
     int errpipe, const struct contain *k, bool born_in, pid_t supervisor)
 {
   struct sandbox_plan plan = {
@@ -56,11 +60,11 @@ static void child(struct exec_decision *d, const struct request *req, int sock, 
    * channel takes next. */
   if (d->pty) {
     /* the pty's slave where the caller had a terminal */
-    ctty = exec_pty_child_fds(d->pty, req->fds);
+    ctty = exec_pty_child_fds(d->pty, fds);
     if (ctty < 0) _exit(111);
-  } else if (req->extended) {
+  } else if (fds) {
     for (int i = 0; i < 3; i++)
-      if (dup2(req->fds[i], i) < 0) _exit(111);
+      if (dup2(fds[i], i) < 0) _exit(111);
   } else {
     /* Under ipcserver, 0 reads and 1 writes as they are; a preforked
      * server hands over a socket on another descriptor. */
@@ -92,7 +96,7 @@ fail:
 
 struct child_args {
   struct exec_decision *d;
-  const struct request *req;
+  const int *fds;               /* the command's 0-2, or NULL (0.70 untapped) */
   int sock, report, errpipe;
   int close1, close2, close3;   /* the supervisor's ends, not the child's */
   const struct contain *k;
@@ -106,7 +110,7 @@ static int child_main(void *p)
   close(a->close2);
   if (a->close1 >= 0) close(a->close1);
   close(a->close3);
-  child(a->d, a->req, a->sock, a->report, a->errpipe, a->k, a->born_in, a->supervisor);
+  child(a->d, a->fds, a->sock, a->report, a->errpipe, a->k, a->born_in, a->supervisor);
   return 111;
 }
 
@@ -242,6 +246,7 @@ bool exec_stopping;
 #define ERRLOG_MAX (64 * 1024)
 struct errlog {
   int fd;
+  struct exec_decision *rec;    /* recorded as stderr, if set */
   bool eof;
   size_t len, total;
   unsigned long long dropped;
@@ -267,6 +272,7 @@ static bool errlog_read(struct errlog *e, bool *more)
   *more = n > 0;
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
   if (n <= 0) return false;
+  if (e->rec) exec_record_data(e->rec, 2, buf, (size_t)n);
   for (ssize_t i = 0; i < n; i++) {
     if (e->total >= ERRLOG_MAX) {
       e->dropped++;
@@ -325,19 +331,21 @@ static void track_end(void)
 
 /* A failure after the decision: the one line that ends the request, and
  * the status for an attached client. */
-static int run_failed(int sock, const struct exec_decision *d, const struct exec_caller *c,
+static int run_failed(int sock, struct exec_decision *d, const struct exec_caller *c,
     const struct request *req, const char *what)
 {
   struct audit a;
   audit_begin(&a, "fail", c->euid, c->egid, d->target_uid, d->cmd);
   audit_str(&a, "error", what);
+  /* a recording already open ends, as never run (exit 111) */
+  exec_record_end(d, 111 << 8, &a);
   audit_emit(&a);
   track_end();
   if (req->extended && sock >= 0) exec_send_status(sock, 'F', 0);
   return 111;
 }
 
-static int sys_failed(int sock, const struct exec_decision *d, const struct exec_caller *c,
+static int sys_failed(int sock, struct exec_decision *d, const struct exec_caller *c,
     const struct request *req, const char *what)
 {
   char msg[256];
@@ -352,7 +360,8 @@ static void stop(pid_t pid, int sig)
   kill(pid, sig);
 }
 
-static int run(int sock, struct exec_decision *d, const struct exec_caller *c, struct request *req)
+static int run(int sock, struct exec_decision *d, const struct exec_caller *c, struct request *req,
+    struct exec_tap *tap)
 {
   int pipefd[2], errfd[2] = { -1, -1 }, sfd, status = 0, code;
   sigset_t chld, old;
@@ -365,7 +374,9 @@ static int run(int sock, struct exec_decision *d, const struct exec_caller *c, s
   struct audit a;
   struct contain k;
   struct errlog elog = { .fd = -1 };
-  unsigned leftovers;
+  unsigned leftovers, tapmask = tap ? exec_record_tap_mask(d, req) : 0;
+  int cfds[3];
+  const int *fds = req->extended ? req->fds : 0;
 
   /* From here on, should this process die, a preforked broker's master
    * kills what it supervised and writes the end line. */
@@ -401,16 +412,43 @@ static int run(int sock, struct exec_decision *d, const struct exec_caller *c, s
     sigprocmask(SIG_SETMASK, &old, 0);
     return code;
   }
+  /* A recording: the outputs not on a pty go through the tap, which
+   * records them and passes them on. */
+  if (tapmask) {
+    /* 0.70: what the command's 0 and 1 would be (under ipcserver the
+     * socket is both), and its stderr the same as its stdout */
+    int out = sock > 2 ? sock : 1;
+    const int from[3] = { req->extended ? req->fds[0] : sock > 2 ? sock : 0,
+      req->extended ? req->fds[1] : out, req->extended ? req->fds[2] : out };
+    const char *why;
+    if (exec_tap_open(tap, tapmask, from, cfds, &why) < 0) {
+      code = sys_failed(sock, d, c, req, why);
+      close(pipefd[0]);
+      close(pipefd[1]);
+      if (errfd[0] >= 0) {
+        close(errfd[0]);
+        close(errfd[1]);
+      }
+      close(sfd);
+      sigprocmask(SIG_SETMASK, &old, 0);
+      return code;
+    }
+    /* IPCERROUT="0" in 0.70 mode: stderr to the log, recorded there */
+    if (!req->extended && !(tapmask & 4)) cfds[2] = errfd[1];
+    fds = cfds;
+  }
+  if (errfd[0] >= 0 && d->record) elog.rec = d;
   /* No writable cgroup2: the walk in contain_end does the work. */
   contain_create(&k);
   supervisor = getpid();
   {
-    struct child_args ca = { d, req, sock, pipefd[1], errfd[1], errfd[0], pipefd[0], sfd, &k, supervisor, false };
+    struct child_args ca = { d, fds, sock, pipefd[1], errfd[1], errfd[0], pipefd[0], sfd, &k, supervisor, false };
     pid = spawn_child(&ca);
   }
   if (pid < 0) {
     code = sys_failed(sock, d, c, req, "unable to fork");
     contain_end(&k);
+    if (tapmask) exec_tap_close(tap);
     close(pipefd[0]);
     close(pipefd[1]);
     if (errfd[0] >= 0) {
@@ -424,6 +462,7 @@ static int run(int sock, struct exec_decision *d, const struct exec_caller *c, s
   if (exec_track) exec_track->pid = pid;
   close(pipefd[1]);
   if (d->pty) exec_pty_started(d->pty);
+  if (tapmask) exec_tap_started(tap);
   if (errfd[0] >= 0) {
     close(errfd[1]);
     elog.fd = errfd[0];
@@ -467,6 +506,7 @@ static int run(int sock, struct exec_decision *d, const struct exec_caller *c, s
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
       ;
     contain_end(&k);
+    if (tapmask) exec_tap_close(tap);
     errlog_close(&elog);
     close(sfd);
     sigprocmask(SIG_SETMASK, &old, 0);
@@ -480,7 +520,7 @@ static int run(int sock, struct exec_decision *d, const struct exec_caller *c, s
 
   stop_at = d->policy.timeout ? start + (long long)d->policy.timeout * 1000000 : 0;
   for (;;) {
-    struct pollfd p[3 + EXEC_PTY_NPOLL] = { { .fd = sfd, .events = POLLIN }, { .fd = sock, .events = POLLIN },
+    struct pollfd p[3 + EXEC_PTY_NPOLL + EXEC_TAP_NPOLL] = { { .fd = sfd, .events = POLLIN }, { .fd = sock, .events = POLLIN },
       { .fd = elog.eof ? -1 : elog.fd, .events = POLLIN } };
     long long next = kill_at ? kill_at : stop_at, now = clock_us();
     int timeout = -1, r, np = 3;
@@ -491,6 +531,10 @@ static int run(int sock, struct exec_decision *d, const struct exec_caller *c, s
     if (d->pty) {
       exec_pty_poll(d->pty, p + 3, &timeout);
       np += EXEC_PTY_NPOLL;
+    }
+    if (tapmask) {
+      exec_tap_poll(tap, p + np);
+      np += EXEC_TAP_NPOLL;
     }
     r = poll(p, (nfds_t)np, timeout);
     if (r < 0 && errno != EINTR) {
@@ -513,6 +557,7 @@ static int run(int sock, struct exec_decision *d, const struct exec_caller *c, s
     if (r > 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)) && !errlog_read(&elog, &more))
       elog.eof = true;
     if (r >= 0 && d->pty) exec_pty_io(d->pty, p + 3);
+    if (r >= 0 && tapmask) exec_tap_io(tap, p + np - EXEC_TAP_NPOLL);
     {
       /* Every child, not only the command: the supervisor is a subreaper,
        * so what the command orphans becomes ours, and reaped as it dies it
@@ -569,6 +614,10 @@ static int run(int sock, struct exec_decision *d, const struct exec_caller *c, s
   /* What the command wrote last is still in the pty: the caller sees it
    * before the status. */
   if (d->pty) exec_pty_drain(d->pty);
+  if (tapmask) {
+    exec_tap_drain(tap);
+    exec_tap_close(tap);
+  }
   errlog_close(&elog);
   sigprocmask(SIG_SETMASK, &old, 0);
 
@@ -598,6 +647,7 @@ static int run(int sock, struct exec_decision *d, const struct exec_caller *c, s
     audit_str(&a, "duration_ms", dur);
   }
   audit_num(&a, "leftovers", leftovers);
+  exec_record_end(d, status, &a);
   audit_emit(&a);
   track_end();
   return code;
@@ -606,17 +656,29 @@ static int run(int sock, struct exec_decision *d, const struct exec_caller *c, s
 int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, struct request *req)
 {
   struct exec_pty pty;
+  struct exec_tap tap;
   const char *why;
   int code;
 
-  if (!d->use_pty) return run(sock, d, c, req);
+  tap.on_data = exec_record_data;
+  tap.ctx = d;
+  if (!d->use_pty) return run(sock, d, c, req, d->record ? &tap : 0);
+  /* A recording sees the pty's both ways, and its sizes. */
+  if (d->record) {
+    const struct exec_relay_hooks h = { d, exec_record_data, exec_record_winsize };
+    exec_relay_set_hooks(&h);
+  }
   /* Pty mode: the pair, and the caller's terminal for the relay, opened
    * by root here, before anything runs (exec/pty.c). */
-  if (exec_pty_open(&pty, req, d->target_uid, &why) < 0) return sys_failed(sock, d, c, req, why);
-  d->pty = &pty;
-  code = run(sock, d, c, req);
-  d->pty = 0;
-  exec_pty_close(&pty);
+  if (exec_pty_open(&pty, req, d->target_uid, &why) < 0) {
+    code = sys_failed(sock, d, c, req, why);
+  } else {
+    d->pty = &pty;
+    code = run(sock, d, c, req, d->record ? &tap : 0);
+    d->pty = 0;
+    exec_pty_close(&pty);
+  }
+  exec_relay_set_hooks(0);
   return code;
 }
 

@@ -12,6 +12,7 @@
 static const char *const knobs[] = {
   "IPCUID", "IPCGID", "IPCERROUT", "IPCCAPS", "IPCSECCOMP", "IPCUMASK",
   "IPCKEEPENV", "IPCTIMEOUT", "IPCARGS", "IPCCLIENTENV", "IPCPTY",
+  "IPCRECORD", "IPCRECORDMAX",
 };
 
 void sandbox_policy_init(struct sandbox_policy *p)
@@ -112,6 +113,43 @@ static bool valid_env_name(const char *s, size_t n)
   return true;
 }
 
+bool sandbox_record_max_parse(const char *s, uint64_t *out)
+{
+  size_t n = strlen(s);
+  unsigned shift = 0;
+  uint64_t v;
+  if (n && strchr("KMG", s[n - 1])) {
+    shift = s[n - 1] == 'K' ? 10 : s[n - 1] == 'M' ? 20 : 30;
+    n--;
+  }
+  if (!scan_u64n(s, n, SANDBOX_RECORD_MAX >> shift, &v)) return false;
+  v <<= shift;
+  if (v < SANDBOX_RECORD_MIN) return false;
+  *out = v;
+  return true;
+}
+
+/* IPCRECORD's directory: absolute, no "." or ".." component, no empty
+ * one, no trailing slash, printable ASCII without spaces or quotes (it is
+ * named in audit lines), bounded. Whether it is a root-owned directory
+ * nobody else may write is checked when a request opens a recording. */
+static bool record_dir_ok(const char *s)
+{
+  size_t n = strlen(s);
+  if (n < 2 || n > SANDBOX_RECORD_PATH_MAX || s[0] != '/' || s[n - 1] == '/') return false;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == '\'') return false;
+    if (c == '/') {
+      const char *next = s + i + 1;
+      size_t len = strcspn(next, "/");
+      if (len == 0 || (len == 1 && next[0] == '.') || (len == 2 && next[0] == '.' && next[1] == '.'))
+        return false;
+    }
+  }
+  return true;
+}
+
 int sandbox_policy_set(struct sandbox_policy *p, const char *name,
     const char *value, const char **why)
 {
@@ -145,6 +183,11 @@ int sandbox_policy_set(struct sandbox_policy *p, const char *name,
   } else if (!strcmp(name, "IPCPTY")) {
     if (strcmp(value, "0") && strcmp(value, "1")) { *why = "invalid IPCPTY"; return -1; }
     p->pty = value[0] == '1' ? SANDBOX_PTY_REQUIRE : SANDBOX_PTY_FORBID;
+  } else if (!strcmp(name, "IPCRECORD")) {
+    if (!record_dir_ok(value)) { *why = "invalid IPCRECORD"; return -1; }
+    p->record = value;
+  } else if (!strcmp(name, "IPCRECORDMAX")) {
+    if (!sandbox_record_max_parse(value, &p->record_max)) { *why = "invalid IPCRECORDMAX"; return -1; }
   } else if (!strcmp(name, "IPCARGS")) {
     if (!ipcargs_valid(value, strlen(value), why)) { *why = "invalid IPCARGS"; return -1; }
     p->has_args = true;
@@ -211,4 +254,11 @@ void sandbox_policy_describe(const struct sandbox_policy *p, FILE *out)
   fprintf(out, "terminal: %s\n", p->pty == SANDBOX_PTY_FORBID ? "never a pty (the caller's terminal itself)"
       : p->pty == SANDBOX_PTY_REQUIRE ? "a pty, required (denied without a terminal)"
       : "a pty when the caller has a terminal");
+  if (p->record) {
+    fprintf(out, "recording: into %s, ", p->record);
+    if (p->record_max) fprintf(out, "at most %llu bytes\n", (unsigned long long)p->record_max);
+    else fputs("at most the broker's cap (IPCRECORDMAX, default 64M)\n", out);
+  } else {
+    fputs("recording: none\n", out);
+  }
 }

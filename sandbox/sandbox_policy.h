@@ -12,6 +12,11 @@
 #define SANDBOX_MAX_KEEPENV 32
 #define SANDBOX_MAX_TIMEOUT (7 * 24 * 3600)
 #define SANDBOX_DEFAULT_UMASK 022
+/* IPCRECORDMAX: bounds of a recording's size cap, in bytes. The least
+ * leaves room for the largest request header (ipcrecord(5)). */
+#define SANDBOX_RECORD_MIN (1024 * 1024)
+#define SANDBOX_RECORD_MAX (UINT64_C(1) << 40)
+#define SANDBOX_RECORD_PATH_MAX 1024
 /* After IPCTIMEOUT, SIGTERM; SIGKILL this many seconds later. */
 #define SANDBOX_KILL_GRACE 5
 
@@ -41,6 +46,8 @@ struct sandbox_policy {
   const char *args;              /* its value: valid, as long as the rule */
   bool clientenv;                /* IPCCLIENTENV: the caller's TERM etc. */
   enum sandbox_pty pty;          /* IPCPTY */
+  const char *record;            /* IPCRECORD: the directory, or NULL */
+  uint64_t record_max;           /* IPCRECORDMAX: bytes; 0: the default */
   size_t nkeepenv;
   char keepenv[SANDBOX_MAX_KEEPENV][64];
 };
@@ -49,7 +56,7 @@ void sandbox_policy_init(struct sandbox_policy *p);
 
 /* Is name one of the reserved variables (IPCUID, IPCGID, IPCERROUT,
  * IPCCAPS, IPCSECCOMP, IPCUMASK, IPCKEEPENV, IPCTIMEOUT, IPCARGS,
- * IPCCLIENTENV, IPCPTY)? */
+ * IPCCLIENTENV, IPCPTY, IPCRECORD, IPCRECORDMAX)? */
 bool sandbox_is_knob(const char *name);
 
 /* Applies one reserved variable. Returns 1 when applied, 0 when name is not
@@ -57,6 +64,11 @@ bool sandbox_is_knob(const char *name);
  * invalid value denies the request, it never falls back to a default. */
 int sandbox_policy_set(struct sandbox_policy *p, const char *name,
     const char *value, const char **why);
+
+/* A recording's size cap as IPCRECORDMAX gives it: canonical decimal
+ * bytes, or a number followed by K, M or G (powers of 1024), within
+ * SANDBOX_RECORD_MIN..SANDBOX_RECORD_MAX. */
+bool sandbox_record_max_parse(const char *s, uint64_t *out);
 
 /* Parses a capability list ("cap_chown,net_bind_service", "all", "" or
  * "none"). */
