@@ -62,7 +62,8 @@ Test(policy, strict_defaults)
 Test(policy, knobs_are_recognised)
 {
   const char *k[] = { "IPCUID", "IPCGID", "IPCERROUT", "IPCCAPS", "IPCSECCOMP",
-    "IPCUMASK", "IPCKEEPENV", "IPCTIMEOUT", "IPCARGS", "IPCCLIENTENV", "IPCPTY" };
+    "IPCUMASK", "IPCKEEPENV", "IPCTIMEOUT", "IPCARGS", "IPCCLIENTENV", "IPCPTY",
+    "IPCRECORD", "IPCRECORDMAX" };
   for (size_t i = 0; i < sizeof k / sizeof *k; i++) cr_assert(sandbox_is_knob(k[i]), "%s", k[i]);
   cr_assert_not(sandbox_is_knob("PATH"));
   cr_assert_not(sandbox_is_knob("IPCREMOTEEUID"));
@@ -105,6 +106,16 @@ Test(policy, valid_values)
   cr_assert_eq(p.pty, SANDBOX_PTY_FORBID);
   cr_assert_eq(sandbox_policy_set(&p, "IPCPTY", "1", &why), 1);
   cr_assert_eq(p.pty, SANDBOX_PTY_REQUIRE);
+  cr_assert_null(p.record);
+  cr_assert_eq(sandbox_policy_set(&p, "IPCRECORD", "/var/log/ipcexec/rec", &why), 1);
+  cr_assert_str_eq(p.record, "/var/log/ipcexec/rec");
+  cr_assert_eq(p.record_max, 0);
+  cr_assert_eq(sandbox_policy_set(&p, "IPCRECORDMAX", "2M", &why), 1);
+  cr_assert_eq(p.record_max, 2 * 1024 * 1024);
+  cr_assert_eq(sandbox_policy_set(&p, "IPCRECORDMAX", "1048576", &why), 1);
+  cr_assert_eq(p.record_max, 1048576);
+  cr_assert_eq(sandbox_policy_set(&p, "IPCRECORDMAX", "1024G", &why), 1);
+  cr_assert_eq(p.record_max, UINT64_C(1) << 40);
 }
 
 Test(policy, invalid_values_are_errors_not_defaults)
@@ -118,6 +129,12 @@ Test(policy, invalid_values_are_errors_not_defaults)
     { "IPCTIMEOUT", "-5" }, { "IPCTIMEOUT", "1e3" }, { "IPCTIMEOUT", "99999999999" },
     { "IPCKEEPENV", "1BAD" }, { "IPCKEEPENV", "A-B" }, { "IPCKEEPENV", "A," }, { "IPCKEEPENV", "A=B" },
     { "IPCPTY", "" }, { "IPCPTY", "2" }, { "IPCPTY", "yes" }, { "IPCPTY", "01" },
+    { "IPCRECORD", "" }, { "IPCRECORD", "/" }, { "IPCRECORD", "rec" }, { "IPCRECORD", "/var/rec/" },
+    { "IPCRECORD", "/var//rec" }, { "IPCRECORD", "/var/../tmp" }, { "IPCRECORD", "/var/./rec" },
+    { "IPCRECORD", "/var/my rec" }, { "IPCRECORD", "/var/\"rec" }, { "IPCRECORD", "/var/r\x01" },
+    { "IPCRECORDMAX", "" }, { "IPCRECORDMAX", "1023K" }, { "IPCRECORDMAX", "0" },
+    { "IPCRECORDMAX", "1025G" }, { "IPCRECORDMAX", "2m" }, { "IPCRECORDMAX", "2MB" },
+    { "IPCRECORDMAX", "M" }, { "IPCRECORDMAX", "-1M" }, { "IPCRECORDMAX", "018M" },
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     struct sandbox_policy p;
@@ -152,7 +169,8 @@ Test(policy, describe_shows_the_effective_sandbox)
       "sandbox keep environment: none\n"
       "client environment: TERM,COLORTERM,LANG,LANGUAGE,LC_* (checked)\n"
       "sandbox stderr: to the client\n"
-      "terminal: a pty when the caller has a terminal\n");
+      "terminal: a pty when the caller has a terminal\n"
+      "recording: none\n");
   free(text);
 }
 
