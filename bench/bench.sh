@@ -139,7 +139,10 @@ candidate "setpriv (baseline)" baseline root "" \
 
 # Our broker, every default defence on: the rule says allow and nothing else.
 IPCLOG=$TMP/ipcexec.log
-compile_rules exec "$BENCH_UID,$TARGET_UID./bin/true:allow"
+# /usr/bin/true (the same program on a merged /usr) is the recorded rule's.
+mkdir -m 700 "$TMP/rec"
+compile_rules exec "$BENCH_UID,$TARGET_UID./bin/true:allow" \
+  "$BENCH_UID,$TARGET_UID./usr/bin/true:allow,IPCRECORD=\"$TMP/rec\""
 # The default deployment (ipcexec-config, the systemd unit): ipcexecd,
 # a fresh fork of a preloaded broker per request. The headline.
 IPCEXECD=
@@ -151,6 +154,19 @@ if [ -n "$IPCEXECD" ]; then
   DSOCK=$TMP/ipcexecd.sock
   if start_server "$DLOG" "$DSOCK" "$IPCEXECD" "$DSOCK" "$TMP/exec.cdb"; then
     candidate "ipcdo $TARGET_UID via ipcexecd (default)" ours user "IPCEXECPATH=$DSOCK" "$BUILD/client/ipcdo" "$TARGET_UID" /bin/true || true
+    # What features add (kind "feature": not compared with competitors).
+    # A recording (IPCRECORD): pipes through the supervisor, a file
+    # created, written and synced per request.
+    [ -x /usr/bin/true ] && candidate "ipcdo via ipcexecd, recorded (IPCRECORD)" feature user "IPCEXECPATH=$DSOCK" \
+      "$BUILD/client/ipcdo" "$TARGET_UID" /usr/bin/true || true
+    # Pty mode needs a terminal: both rows run under script(1), which
+    # gives ipcdo one; -T is the same request without the pty.
+    if SCRIPT=$(command -v script); then
+      candidate "script + ipcdo -T (terminal, no pty)" feature user "IPCEXECPATH=$DSOCK" \
+        "$SCRIPT" -qec "$BUILD/client/ipcdo -T $TARGET_UID /bin/true" /dev/null || true
+      candidate "script + ipcdo (pty mode)" feature user "IPCEXECPATH=$DSOCK" \
+        "$SCRIPT" -qec "$BUILD/client/ipcdo $TARGET_UID /bin/true" /dev/null || true
+    fi
   else
     skip "ipcexecd" "did not start as 'ipcexecd SOCKET RULES.cdb': $( ("$IPCEXECD" 2>&1 || true) | head -n 1)"
   fi
@@ -255,7 +271,9 @@ for log in "$IPCLOG" "${DLOG:-}"; do
   oks=$(grep -c '^ipcexec: ok ' "$log" || true)
   ends=$(grep -c '^ipcexec: end .* status=exit:0 ' "$log" || true)
   bad=$(grep -vc -e '^ipcexec: ok ' -e '^ipcexec: end .* status=exit:0 ' "$log" || true)
-  say "${log##*/}: $oks allowed, $ends ended with status 0, $bad other lines"
+  ptys=$(grep -c '^ipcexec: ok .* pty=yes ' "$log" || true)
+  recs=$(grep -c '^ipcexec: end .* record_bytes=' "$log" || true)
+  say "${log##*/}: $oks allowed, $ends ended with status 0 ($ptys on a pty, $recs recorded), $bad other lines"
   if [ "$bad" != 0 ]; then
     grep -v -e '^ipcexec: ok ' -e '^ipcexec: end .* status=exit:0 ' "$log" | head -n 5 >&2
     say "warning: unexpected lines in the broker's log"
@@ -290,6 +308,17 @@ echo "median = median over rounds of the round's mean; min = fastest round mean;
 echo
 awk -F'\t' -v goal="$GOAL" -v stretch="$STRETCH" -v goal_sudo="$GOAL_SUDO" -v goal_doas="$GOAL_DOAS" \
   -v goal_compat="$GOAL_COMPAT" -f "$BENCHDIR/table.awk" "$OUT"
+# What pty mode and a recording add, from the feature rows.
+awk -F'\t' '
+  /^#/ || $1 == "contender" { next }
+  { med[$1] = $4 }
+  END {
+    d = ""; for (c in med) if (c ~ /\(default\)$/) d = c
+    r = "ipcdo via ipcexecd, recorded (IPCRECORD)"
+    t = "script + ipcdo -T (terminal, no pty)"; p = "script + ipcdo (pty mode)"
+    if (d != "" && (r in med)) printf "recording adds %+.3f ms per request (%.2f x the default)\n", med[r] - med[d], med[r] / med[d]
+    if ((t in med) && (p in med)) printf "pty mode adds %+.3f ms per request (%.2f x the same request from a terminal without a pty)\n", med[p] - med[t], med[p] / med[t]
+  }' "$OUT"
 if [ "${#SKIPPED[@]}" -gt 0 ]; then
   echo
   for s in "${SKIPPED[@]}"; do echo "skipped: $s"; done
