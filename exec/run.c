@@ -354,6 +354,19 @@ static int sys_failed(int sock, struct exec_decision *d, const struct exec_calle
   return run_failed(sock, d, c, req, msg);
 }
 
+/* Before the command started: what run() set up, let go. */
+static void undo_setup(const int pipefd[2], const int errfd[2], int sfd, const sigset_t *old)
+{
+  close(pipefd[0]);
+  close(pipefd[1]);
+  if (errfd[0] >= 0) {
+    close(errfd[0]);
+    close(errfd[1]);
+  }
+  close(sfd);
+  sigprocmask(SIG_SETMASK, old, 0);
+}
+
 static void stop(pid_t pid, int sig)
 {
   kill(-pid, sig);
@@ -423,14 +436,7 @@ static int run(int sock, struct exec_decision *d, const struct exec_caller *c, s
     const char *why;
     if (exec_tap_open(tap, tapmask, from, cfds, &why) < 0) {
       code = sys_failed(sock, d, c, req, why);
-      close(pipefd[0]);
-      close(pipefd[1]);
-      if (errfd[0] >= 0) {
-        close(errfd[0]);
-        close(errfd[1]);
-      }
-      close(sfd);
-      sigprocmask(SIG_SETMASK, &old, 0);
+      undo_setup(pipefd, errfd, sfd, &old);
       return code;
     }
     /* IPCERROUT="0" in 0.70 mode: stderr to the log, recorded there */
@@ -449,14 +455,7 @@ static int run(int sock, struct exec_decision *d, const struct exec_caller *c, s
     code = sys_failed(sock, d, c, req, "unable to fork");
     contain_end(&k);
     if (tapmask) exec_tap_close(tap);
-    close(pipefd[0]);
-    close(pipefd[1]);
-    if (errfd[0] >= 0) {
-      close(errfd[0]);
-      close(errfd[1]);
-    }
-    close(sfd);
-    sigprocmask(SIG_SETMASK, &old, 0);
+    undo_setup(pipefd, errfd, sfd, &old);
     return code;
   }
   if (exec_track) exec_track->pid = pid;
