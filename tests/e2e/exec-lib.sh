@@ -71,3 +71,14 @@ rules_raw() {
   } >"$T_TMP/raw.in" && cdb -c "$db.raw" <"$T_TMP/raw.in" && chmod 644 "$db.raw" && mv "$db.raw" "$db" ||
     fail "raw records not added"
 }
+
+# need_ptydrive: sets DRIVE, the terminal driver the pty and recording
+# tests type through. python3 is a test dependency (tools/deps.sh): without
+# it the suite fails rather than skip checks of what a terminal may do.
+need_ptydrive() {
+  DRIVE="$E2E/ptydrive.py"
+  if ! command -v python3 >/dev/null; then
+    echo "FAIL - $T_NAME needs python3 for its terminal driver: run tools/deps.sh"
+    exit 1
+  fi
+}

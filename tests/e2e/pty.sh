@@ -12,11 +12,7 @@ DO=$(prog ipcdo)
 SERVER=$(prog ipcserver)
 EXECD=$(prog ipcexecd)
 ECHECK=$(prog ipcexecrulescheck)
-DRIVE="$E2E/ptydrive.py"
-if ! command -v python3 >/dev/null; then
-  echo "SKIP - pty needs python3 for its terminal driver (tools/deps.sh installs it)"
-  exit 77
-fi
+need_ptydrive
 
 rules '4242,65534.sh:allow="/bin/sh"
 4242,65534.sleep:allow="/bin/sleep"

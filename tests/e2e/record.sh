@@ -12,11 +12,7 @@ DO=$(prog ipcdo)
 SERVER=$(prog ipcserver)
 EXECD=$(prog ipcexecd)
 REPLAY=$(prog ipcreplay)
-DRIVE="$E2E/ptydrive.py"
-if ! command -v python3 >/dev/null; then
-  echo "SKIP - record needs python3 for its terminal driver (tools/deps.sh installs it)"
-  exit 77
-fi
+need_ptydrive
 chmod 755 "$T_TMP"
 R=$T_TMP/rec
 mkdir -m 700 "$R"
