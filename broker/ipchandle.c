@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "die.h"
@@ -316,11 +317,19 @@ static void accept_lock(struct ipchandle *h)
   }
 }
 
-static void worker(struct ipchandle *h, ipchandle_fn fn, void *ctx)
+static void worker(struct ipchandle *h, pid_t master, ipchandle_fn fn, void *ctx)
 {
   char remote[PEER_PATH_MAX + 1];
   sigset_t none;
 
+  /* A master that dies, even by SIGKILL, takes its workers with it as
+   * its SIGTERM would: none keeps serving on a socket nobody supervises
+   * (a service manager that kills only its main process would otherwise
+   * leave them behind, with the rules they loaded). A supervising worker
+   * ends its request as on any SIGTERM. The master may have died before
+   * the prctl: then the parent is no longer it. */
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != master) _exit(EXIT_TEMP);
   if (h->on_worker) h->on_worker(h->on_worker_ctx);
   signal(SIGTERM, SIG_DFL);
   signal(SIGCHLD, SIG_DFL);
@@ -357,7 +366,7 @@ static void worker(struct ipchandle *h, ipchandle_fn fn, void *ctx)
 
 static pid_t spawn(struct ipchandle *h, unsigned slot, ipchandle_fn fn, void *ctx)
 {
-  pid_t pid;
+  pid_t pid, master = getpid();
   if (h->busy) atomic_store(&h->busy[slot], -1);
   pid = fork();
   if (pid < 0) {
@@ -366,7 +375,7 @@ static pid_t spawn(struct ipchandle *h, unsigned slot, ipchandle_fn fn, void *ct
   }
   if (pid == 0) {
     h->slot = slot;
-    worker(h, fn, ctx);
+    worker(h, master, fn, ctx);
     _exit(0);
   }
   return pid;
