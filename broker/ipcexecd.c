@@ -94,6 +94,9 @@ int main(int argc, char **argv)
    * here: the NSS modules, and where the cgroup2 mount is. */
   exec_warm();
   contain_warm();
+  /* Left by an earlier broker killed outright: the cgroups its workers
+   * waited in, and any request whose supervisor went with it. */
+  contain_sweep();
   /* The bounding set, emptied once here for every worker and command
    * (requests then skip 41 drops and reads each). As non-root it fails:
    * nothing is assumed, and each request does it, or fails, itself. */

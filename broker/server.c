@@ -496,6 +496,9 @@ int server_run(const struct server_config *c)
   s.c = c;
 
   s.lfd = server_listen(c, &s.localpath);
+  /* What an earlier broker here left when it was killed outright: its
+   * ipcexecs' cgroups, and anything still in them. */
+  contain_sweep();
 
   s.children = calloc(c->limit, sizeof *s.children);
   if (!s.children) die_nomem();

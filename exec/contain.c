@@ -506,3 +506,65 @@ void contain_warm(void)
 {
   find_base();
 }
+
+/* Whether name is "ipcexec.PID" for a pid no process has (not even a
+ * zombie awaiting its reaper); sets *pid. */
+static bool stale_name(const char *name, pid_t *pid)
+{
+  char *end;
+  long n;
+  if (strncmp(name, "ipcexec.", 8) || name[8] < '1' || name[8] > '9') return false;
+  errno = 0;
+  n = strtol(name + 8, &end, 10);
+  if (*end || errno || n <= 0 || n != (pid_t)n) return false;
+  *pid = (pid_t)n;
+  return kill(*pid, 0) < 0 && errno == ESRCH;
+}
+
+unsigned contain_sweep(void)
+{
+  struct timespec now;
+  unsigned removed = 0;
+  int basefd, fd;
+  DIR *d;
+  struct dirent *e;
+
+  if (!find_base() || clock_gettime(CLOCK_REALTIME, &now) < 0) return 0;
+  basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (basefd < 0) return 0;
+  fd = openat(basefd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || !(d = fdopendir(fd))) {
+    if (fd >= 0) close(fd);
+    close(basefd);
+    return 0;
+  }
+  while ((e = readdir(d))) {
+    struct stat st;
+    pid_t pid;
+    int n;
+    if (e->d_type != DT_DIR || !stale_name(e->d_name, &pid)) continue;
+    /* Only what existed before this sweep began: a process that has just
+     * been given a pid that was free a moment ago, and made its cgroup
+     * since, keeps it. */
+    if (fstatat(basefd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) continue;
+    if (st.st_ctim.tv_sec > now.tv_sec || (st.st_ctim.tv_sec == now.tv_sec && st.st_ctim.tv_nsec >= now.tv_nsec))
+      continue;
+    /* Empty (the usual leftover: a worker that waited in it and died
+     * with nobody to reap it): one rmdir. Otherwise what is in it has
+     * lost its supervisor: killed, as a new supervisor of that pid
+     * would (contain_create). */
+    if (unlinkat(basefd, e->d_name, AT_REMOVEDIR) == 0) {
+      removed++;
+      continue;
+    }
+    if (errno != EBUSY) continue;
+    n = kill_and_remove(basefd, e->d_name, false);
+    if (n < 0) continue;
+    if (n > 0) warn_x("%d processes left in %s, whose supervisor is gone, killed", n, e->d_name);
+    removed++;
+  }
+  closedir(d);
+  close(basefd);
+  if (removed) warn_x("removed %u cgroups left by supervisors that died", removed);
+  return removed;
+}

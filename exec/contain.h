@@ -58,6 +58,13 @@ unsigned contain_end(struct contain *k);
  * /proc/self/mountinfo again (the parent's cgroup is theirs). */
 void contain_warm(void);
 
+/* At a broker's start: removes the cgroups "ipcexec.PID" under its own
+ * whose PID no process has any more, left by supervisors or idle
+ * workers that died with nobody to clean up after them (their broker
+ * killed by SIGKILL, say); anything still in one is killed. Only cgroups
+ * older than the call are touched. Returns how many were removed. */
+unsigned contain_sweep(void);
+
 /* For a preforked worker that will serve one request, while it waits for
  * it: creates that request's cgroup now and moves this process into it,
  * so that the command is born there and the request pays for no cgroup
