@@ -57,6 +57,24 @@ if [ -n "$cgmnt" ] && mkdir "$cgmnt${cgown%/}/e2e-probe.$$" 2>/dev/null; then
   CG=yes
 fi
 echo "# cgroup2 writable here: $CG"
+# The brokers here run in a cgroup of this test's own, so that what is
+# checked at the end is what they left, not what other tests (or earlier
+# runs) left beside them. Moved back out and removed at exit.
+if [ $CG = yes ]; then
+  CGT=$cgmnt${cgown%/}/e2e-contain.$$
+  mkdir "$CGT" && echo $$ >"$CGT/cgroup.procs" || { echo "cannot enter $CGT"; exit 1; }
+  leave_cgroup() {
+    local d
+    echo $$ >"$cgmnt${cgown%/}/cgroup.procs"
+    for d in "$CGT"/*/; do
+      [ -d "$d" ] || continue
+      echo 1 >"$d/cgroup.kill"
+      rmdir "$d" || sleep 0.5; rmdir "$d"
+    done
+    rmdir "$CGT"
+  }
+  trap 'leave_cgroup 2>/dev/null; t_cleanup' EXIT
+fi
 
 running() { pgrep -u 65534 -f -- "$M" | wc -l; }
 wait_gone() {
@@ -329,11 +347,53 @@ grep -a -q -E '^ipcexec: deny 4242\.4343,3999999\.sh .* reason=unknown\\x20uid' 
   && pass "no such user: reason=unknown uid" || fail "unknown uid: $(grep -a deny "$T_LOG")"
 stop_broker
 
+# --- 6: a broker killed outright (SIGKILL, which it cannot handle):
+# its idle workers end with it, and so does what they would have served;
+# the next broker removes the cgroups they waited in, and kills a command
+# whose supervisor went too.
+if [ $CG = yes ]; then
+  start_broker ipcexecd
+  i=0
+  while [ "$(find "$CGT" -mindepth 1 -maxdepth 1 -name 'ipcexec.*' | wc -l)" -lt 4 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+  bg_do nobody sh -c "exec $T_TMP/sleep-$M 30" >/dev/null 2>&1 &
+  cl=$!
+  wait_running 1 || fail "killed outright: the command started"
+  cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
+  sup=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
+  idle=$(pgrep -P "$BPID" | grep -v -x "$sup" | tr '\n' ' ')
+  # The master held still, so that it cannot reap the supervisor and
+  # clean up after it: both are gone before anyone could.
+  kill -STOP "$BPID"
+  kill -KILL "$sup"
+  kill -KILL "$BPID"
+  wait "$BPID" 2>/dev/null
+  wait "$cl"
+  alive() { local p; for p in $1; do kill -0 "$p" 2>/dev/null && echo "$p"; done; }
+  i=0
+  while [ -n "$(alive "$idle")" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+  [ -n "$idle" ] && check "killed outright: its idle workers ($idle) end with it" "" "$(alive "$idle")" \
+    || fail "killed outright: no idle worker seen"
+  check "killed outright: the command, without a supervisor, runs on until a broker starts" 1 "$(running)"
+  start_broker ipcexecd
+  wait_for 1 "^ipcexecd: warning: removed [0-9]+ cgroups left by supervisors that died\$" "$T_LOG" \
+    && pass "the next broker says it removed the cgroups left" || fail "no sweep: $(cat "$T_LOG")"
+  left=
+  for p in $idle $sup; do [ -d "$CGT/ipcexec.$p" ] && left="$left $p"; done
+  check "the next broker removed the dead workers' cgroups" "" "$left"
+  wait_for 1 "^ipcexecd: warning: 1 processes left in ipcexec\.$sup, whose supervisor is gone, killed\$" "$T_LOG" \
+    && pass "the next broker kills the unsupervised command, and says so" || fail "unsupervised command: $(cat "$T_LOG")"
+  wait_gone 5 && pass "the unsupervised command is gone" || fail "the unsupervised command runs on"
+  run do_as nobody sh -c 'echo ran' </dev/null
+  check "the next broker serves" "0 ran" "$RC $OUT"
+  stop_broker
+  pkill -KILL -u 65534 -f -- "$M"
+fi
+
 # Whatever failed on the way (descriptors starved, supervisors killed), no
 # request's cgroup outlives its supervisor.
 if [ $CG = yes ]; then
   stale=
-  for d in "$cgmnt${cgown%/}"/ipcexec.*; do
+  for d in "$CGT"/ipcexec.*; do
     [ -d "$d" ] || continue
     kill -0 "${d##*.}" 2>/dev/null || stale="$stale ${d##*/}"
   done
