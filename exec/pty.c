@@ -184,24 +184,23 @@ static _Noreturn void monitor(pid_t cmd, sigset_t *all)
   memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
-  sigaction(SIGCHLD, &dfl, 0);   /* an ignored SIGCHLD would reap for us */
   /* The slave (the master must see the end when the command's side is
    * closed) and the report channel (the supervisor waits for the exec). */
   fd_close_from(0);
+  /* The command is looked for before every wait, the first one too: it
+   * may have ended before this process got here, and a SIGCHLD pending
+   * from then can be gone (setting SIGCHLD's action to SIG_DFL, its
+   * default being to ignore, discards a pending one: exec_pty_session
+   * does that before the fork, but the command's end must not depend on
+   * it). */
   for (;;) {
     siginfo_t si;
-    int sig = sigwaitinfo(all, &si), st;
+    int sig, st;
     pid_t w;
-    if (sig < 0) continue;
-    if (sig != SIGCHLD) {
-      /* SIGCONT after our own stop, too: the command goes on with us. */
-      kill(-cmd, sig);
-      continue;
-    }
     while ((w = waitpid(cmd, &st, WNOHANG | WUNTRACED)) > 0) {
       if (WIFSTOPPED(st)) {
         /* The supervisor sees this stop, tells the client, and continues
-         * us (SIGCONT, passed on above) when the client says so. */
+         * us (SIGCONT, passed on below) when the client says so. */
         raise(SIGSTOP);
         continue;
       }
@@ -213,6 +212,9 @@ static _Noreturn void monitor(pid_t cmd, sigset_t *all)
       raise(sig);
       _exit(128 + sig);   /* a signal that does not kill by default */
     }
+    sig = sigwaitinfo(all, &si);
+    /* SIGCONT after our own stop, too: the command goes on with us. */
+    if (sig > 0 && sig != SIGCHLD) kill(-cmd, sig);
   }
 }
 
@@ -229,6 +231,15 @@ int exec_pty_session(int ctty)
    * they wait, blocked, for sigwaitinfo. */
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
+  /* SIGCHLD at its default for the monitor (an ignored one would reap the
+   * command for it), set while no child can have sent one. */
+  {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGCHLD, &dfl, 0);
+  }
   cmd = fork();
   if (cmd < 0) {
     sigprocmask(SIG_SETMASK, &old, 0);

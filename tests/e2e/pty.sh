@@ -16,6 +16,7 @@ need_ptydrive
 
 rules '4242,65534.sh:allow="/bin/sh"
 4242,65534.sleep:allow="/bin/sleep"
+4242,65534.true:allow="/bin/true"
 4242,65534.nopty:allow="/bin/sh",IPCPTY="0"
 4242,65534.needpty:allow="/bin/sh",IPCPTY="1"'
 S=$T_TMP/s
@@ -190,5 +191,16 @@ drive stty=before 'expect=ready' 'send=via-execd\r' 'expect=got:via-execd' wait 
 check "ipcexecd: input relayed, exit 0" "0 0" "$D_RC $(info exit)"
 printf '%s\n' "$D_SCREEN" | grep -qx '/dev/pts/[0-9]*' && pass "ipcexecd: the command on a pty" || fail "ipcexecd: $D_SCREEN"
 check "ipcexecd: stty -g before = after" "$(info before)" "$(info after)"
+
+# --- under ipcexecd, a command that ends at once, again and again: its
+# end is never missed (the monitor looks for it before every wait: the
+# SIGCHLD of a command that ended before the monitor was ready can be gone)
+hung=0
+for i in $(seq 100); do
+  timeout 10 setpriv --reuid=4242 --regid=4343 --clear-groups -- env IPCEXECPATH="$S" \
+    script -qec "$DO nobody true" /dev/null </dev/null >/dev/null 2>&1 || hung=$((hung + 1))
+done
+check "100 pty requests of a command that ends at once: each ends with status 0" 0 "$hung"
+check "100 pty requests: each on a pty" 100 "$(grep -a -c -E '^ipcexec: ok 4242\.4343,65534\.true .* pty=' "$T_TMP/dlog")"
 
 t_done
