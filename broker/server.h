@@ -5,6 +5,7 @@
 #define BROKER_SERVER_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,13 @@ struct server_config {
   bool lookup_peer;          /* -p (default) / -P */
   const char *path;
   char **prog;               /* NULL-terminated */
+  /* A program that can run in the forked child without an exec: called
+   * as builtin(argc, prog) instead of execvp while the file at
+   * builtin_path is still the one described by builtin_st (same device,
+   * inode, size, mtime and ctime). NULL: always exec. */
+  void (*builtin)(int argc, char **argv);   /* never returns */
+  const char *builtin_path;
+  struct stat builtin_st;
 };
 
 void server_config_init(struct server_config *c);

@@ -121,7 +121,7 @@ start_broker() {
   S=$T_TMP/s.$1
   [ "${3:-}" = nocgroup ] && pre="unshare -m --propagation unchanged sh $T_TMP/nocg.sh"
   case $1 in
-    ipcserver) ( ulimit -n "${2:-1024}"; exec $pre "$SERVER" "$S" "$IPCEXEC" "$T_TMP/exec.cdb" ) 2>"$T_LOG" & ;;
+    ipcserver) ( ulimit -n "${2:-1024}"; exec $pre "$SERVER" "$S" "${PROG:-$IPCEXEC}" "$T_TMP/exec.cdb" ) 2>"$T_LOG" & ;;
     ipcexecd) ( ulimit -n "${2:-1024}"; exec $pre "$EXECD" -c 4 "$S" "$T_TMP/exec.cdb" ) 2>"$T_LOG" & ;;
   esac
   BPID=$!
@@ -326,12 +326,14 @@ done
 # --- 5: a passwd lookup that fails is not "unknown uid". Where the
 # descriptors run out first depends on what the broker holds: starve it
 # to each of a few limits; at one of them the lookup is what fails, and
-# at none may nobody be called unknown. Under ipcserver, where each
-# ipcexec loads its NSS modules (ipcexecd's master loads them once and
-# its workers find them loaded, which leaves too narrow a window).
+# at none may nobody be called unknown. Under ipcserver with a copy of
+# ipcexec, which it execs, so that each ipcexec loads its NSS modules
+# (with our own ipcexec it runs the code in its child, and like ipcexecd's
+# master loads them once, which leaves too narrow a window).
+cp "$IPCEXEC" "$T_TMP/bin/ipcexec-copy"
 nss_failed=no
 for lim in 6 7 8 9 10 11; do
-  start_broker ipcserver "$lim"
+  PROG=$T_TMP/bin/ipcexec-copy start_broker ipcserver "$lim"
   run do_as nobody sh -c 'echo ran' </dev/null
   if grep -a -q -E '^ipcexec: deny 4242\.4343,65534\.sh .* reason=user\\x20lookup\\x20failed' "$T_LOG"; then
     nss_failed=yes
@@ -388,6 +390,32 @@ if [ $CG = yes ]; then
   stop_broker
   pkill -KILL -u 65534 -f -- "$M"
 fi
+
+# --- 7: ipcserver runs its own ipcexec's code in the connection's child,
+# without an exec; a copy of ipcexec elsewhere, or ipcexec changed since
+# the server started, is exec'd. The supervisor (the command's parent)
+# says which by its executable.
+for how in builtin copy changed; do
+  case $how in
+    copy) PROG=$T_TMP/bin/ipcexec-copy start_broker ipcserver; want=$T_TMP/bin/ipcexec-copy ;;
+    builtin) start_broker ipcserver; want=$(readlink -f "$SERVER") ;;
+    changed) start_broker ipcserver; touch "$IPCEXEC"; want=$(readlink -f "$IPCEXEC") ;;
+  esac
+  bg_do nobody sh -c "exec $T_TMP/sleep-$M 30" >/dev/null 2>&1 &
+  cl=$!
+  wait_running 1 || fail "ipcserver, $how: the command started"
+  cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
+  sup=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
+  check "ipcserver, $how: the supervisor runs $want" "$want" "$(readlink "/proc/$sup/exe")"
+  [ $how = builtin ] && check "ipcserver, builtin: the supervisor is called ipcexec" ipcexec "$(cat "/proc/$sup/comm")"
+  pkill -KILL -u 65534 -f -- "$M"
+  wait "$cl"
+  run do_as nobody sh -c 'echo ran' </dev/null
+  check "ipcserver, $how: a request is served" "0 ran" "$RC $OUT"
+  grep -a -q -E '^ipcexec: end 4242\.4343,65534\.sh .* status=exit:0 ' "$T_LOG" \
+    && pass "ipcserver, $how: the end line" || fail "ipcserver, $how: no end line: $(cat "$T_LOG")"
+  stop_broker
+done
 
 # Whatever failed on the way (descriptors starved, supervisors killed), no
 # request's cgroup outlives its supervisor.
