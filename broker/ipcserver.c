@@ -1,9 +1,12 @@
 /* ipcserver: accept local-domain connections and run a program for each. */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "config.h"
@@ -37,6 +40,30 @@ static bool resolve(const char *prog, char *buf, size_t size)
   }
 }
 
+/* Whether the file at path, still the one st describes, carries ipcexec's
+ * mark: the path alone says nothing of what is there now (a wrapper put
+ * in its place, an ipcexec of another version). Read only, by root, from
+ * a path only root could have changed (SBINDIR, or beside this program). */
+static bool marked(const char *path, const struct stat *st)
+{
+  static const char mark[] = EXEC_MAIN_MARK;
+  struct stat now;
+  bool found = false;
+  void *p;
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return false;
+  if (fstat(fd, &now) == 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino
+      && now.st_size > 0 && (uintmax_t)now.st_size <= SIZE_MAX) {
+    p = mmap(0, (size_t)now.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p != MAP_FAILED) {
+      found = memmem(p, (size_t)now.st_size, mark, sizeof mark - 1) != 0;
+      munmap(p, (size_t)now.st_size);
+    }
+  }
+  close(fd);
+  return found;
+}
+
 /* Whether the file at path is the ipcexec installed with this ipcserver
  * (the same file as SBINDIR/ipcexec) or built with it (../exec/ipcexec
  * from this program, the build tree's layout); st is then its status. */
@@ -58,7 +85,7 @@ static bool our_ipcexec(const char *path, struct stat *st)
   for (int i = 0; i < 2; i++) {
     struct stat c;
     if (cand[i] && stat(cand[i], &c) == 0 && c.st_dev == st->st_dev && c.st_ino == st->st_ino)
-      return true;
+      return marked(path, st);
   }
   return false;
 }

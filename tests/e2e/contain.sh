@@ -395,8 +395,16 @@ fi
 # without an exec; a copy of ipcexec elsewhere, or ipcexec changed since
 # the server started, is exec'd. The supervisor (the command's parent)
 # says which by its executable.
-for how in builtin copy changed; do
+# A wrapper put where ipcexec was (a diversion, a newer or older ipcexec
+# than the server) is not the server's own code: it is run, not bypassed.
+mkdir -p "$T_TMP/wrap/broker" "$T_TMP/wrap/exec"
+cp -p "$SERVER" "$T_TMP/wrap/broker/ipcserver"
+printf '#!/bin/sh\nexec %s "$@"\n' "$IPCEXEC" >"$T_TMP/wrap/exec/ipcexec"
+chmod 755 "$T_TMP/wrap/exec/ipcexec"
+for how in builtin copy changed wrapper; do
   case $how in
+    wrapper) SERVER=$T_TMP/wrap/broker/ipcserver PROG=$T_TMP/wrap/exec/ipcexec start_broker ipcserver
+      want=$(readlink -f "$IPCEXEC") ;;
     copy) PROG=$T_TMP/bin/ipcexec-copy start_broker ipcserver; want=$T_TMP/bin/ipcexec-copy ;;
     builtin) start_broker ipcserver; want=$(readlink -f "$SERVER") ;;
     changed) start_broker ipcserver; touch "$IPCEXEC"; want=$(readlink -f "$IPCEXEC") ;;
