@@ -96,7 +96,7 @@ int main(int argc, char **argv)
   contain_warm();
   /* Left by an earlier broker killed outright: the cgroups its workers
    * waited in, and any request whose supervisor went with it. */
-  contain_sweep();
+  contain_sweep(ipchandle_config(h)->verbosity < SERVER_ERRORS);
   /* The bounding set, emptied once here for every worker and command
    * (requests then skip 41 drops and reads each). As non-root it fails:
    * nothing is assumed, and each request does it, or fails, itself. */

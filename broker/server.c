@@ -517,7 +517,7 @@ int server_run(const struct server_config *c)
   s.lfd = server_listen(c, &s.localpath);
   /* What an earlier broker here left when it was killed outright: its
    * ipcexecs' cgroups, and anything still in them. */
-  contain_sweep();
+  contain_sweep(!errors(c));
 
   s.children = calloc(c->limit, sizeof *s.children);
   if (!s.children) die_nomem();

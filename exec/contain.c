@@ -521,7 +521,7 @@ static bool stale_name(const char *name, pid_t *pid)
   return kill(*pid, 0) < 0 && errno == ESRCH;
 }
 
-unsigned contain_sweep(void)
+unsigned contain_sweep(bool quiet)
 {
   struct timespec now;
   unsigned removed = 0;
@@ -560,11 +560,11 @@ unsigned contain_sweep(void)
     if (errno != EBUSY) continue;
     n = kill_and_remove(basefd, e->d_name, false);
     if (n < 0) continue;
-    if (n > 0) warn_x("%d processes left in %s, whose supervisor is gone, killed", n, e->d_name);
+    if (n > 0 && !quiet) warn_x("%d processes left in %s, whose supervisor is gone, killed", n, e->d_name);
     removed++;
   }
   closedir(d);
   close(basefd);
-  if (removed) warn_x("removed %u cgroups left by supervisors that died", removed);
+  if (removed && !quiet) warn_x("removed %u cgroups left by supervisors that died", removed);
   return removed;
 }

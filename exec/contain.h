@@ -62,8 +62,9 @@ void contain_warm(void);
  * whose PID no process has any more, left by supervisors or idle
  * workers that died with nobody to clean up after them (their broker
  * killed by SIGKILL, say); anything still in one is killed. Only cgroups
- * older than the call are touched. Returns how many were removed. */
-unsigned contain_sweep(void);
+ * older than the call are touched. Returns how many were removed; says so
+ * on stderr unless quiet. */
+unsigned contain_sweep(bool quiet);
 
 /* For a preforked worker that will serve one request, while it waits for
  * it: creates that request's cgroup now and moves this process into it,

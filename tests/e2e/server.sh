@@ -54,6 +54,12 @@ rm -f "$1/$$"
 EOF
 chmod 755 env.sh ids.sh hold.sh
 
+# A log without the lines of the start-up sweep (contain_sweep), which
+# appear when another broker in this cgroup was killed outright before.
+nosweep() {
+  grep -v -E '^ipcserver: warning: (removed [0-9]+ cgroups left by supervisors that died|[0-9]+ processes left in ipcexec\.[0-9]+, whose supervisor is gone, killed)$'
+}
+
 # --- usage and numbers: every number is checked, none becomes 0
 run "$SERVER"
 check "no arguments: exit 100" 100 "$RC"
@@ -112,9 +118,11 @@ grep -q "^ipcserver: pid [0-9]* from $T_TMP/we?i?rd\$" env.log && pass "client p
 grep -q "^ipcserver: ok [0-9]* $S $T_TMP/we?i?rd:0,0\$" env.log && pass "ok line made log-safe" \
   || fail "ok line made log-safe: $(grep ' ok ' env.log | tail -1)"
 
-# --- the verbose log lines, exactly
+# --- the verbose log lines, exactly (but for what a server says at start
+# when it removes the cgroups of a broker that was killed outright beside
+# it, in the same cgroup: contain.sh checks those)
 P=$(grep -m1 '^ipcserver: pid ' env.log | cut -d' ' -f3)
-check "first log line" "ipcserver: status: 0/40" "$(head -n 1 env.log)"
+check "first log line" "ipcserver: status: 0/40" "$(nosweep <env.log | head -n 1)"
 check "log lines of one connection" "ipcserver: pid $P from 
 ipcserver: ok $P $S :$A_UID,$A_GID
 ipcserver: end $P status 0" "$(grep -E "^ipcserver: (pid|ok|deny|end) $P( |\$)" env.log)"
@@ -133,7 +141,7 @@ IPCLOCALPATH=named
 IPCREMOTEPATH=
 PROTO=IPC" "$(as $A_UID $A_GID timeout 5 "$CAT" "$S")"
 stop "$SPID"
-check "-Q (default) logs nothing on success" "" "$(cat opts.log)"
+check "-Q (default) logs nothing on success" "" "$(nosweep <opts.log)"
 
 # --- -D: a used path is an error; -d (default) replaces a stale socket
 S=$T_TMP/opts.s
