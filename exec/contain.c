@@ -543,12 +543,12 @@ unsigned contain_sweep(bool quiet)
     pid_t pid;
     int n;
     if (e->d_type != DT_DIR || !stale_name(e->d_name, &pid)) continue;
-    /* Only what existed before this sweep began: a process that has just
-     * been given a pid that was free a moment ago, and made its cgroup
-     * since, keeps it. */
+    /* Only what existed well before this sweep began: a process that has
+     * just been given a pid that was free a moment ago, and made its
+     * cgroup since, keeps it. Two seconds, not "before now": cgroupfs
+     * stamps its times from a coarse clock that trails the real one. */
     if (fstatat(basefd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) continue;
-    if (st.st_ctim.tv_sec > now.tv_sec || (st.st_ctim.tv_sec == now.tv_sec && st.st_ctim.tv_nsec >= now.tv_nsec))
-      continue;
+    if (st.st_ctim.tv_sec > now.tv_sec - CONTAIN_SWEEP_AGE_S) continue;
     /* Empty (the usual leftover: a worker that waited in it and died
      * with nobody to reap it): one rmdir. Otherwise what is in it has
      * lost its supervisor: killed, as a new supervisor of that pid

@@ -26,6 +26,9 @@
 /* How long the end of a request may wait for what it killed to go. */
 #define CONTAIN_WAIT_MS 3000
 #define CONTAIN_WALK_MS 5000
+/* How old a dead supervisor's cgroup must be for a starting broker to
+ * remove it (contain_sweep). */
+#define CONTAIN_SWEEP_AGE_S 2
 
 struct contain {
   int dirfd;            /* the request's cgroup, -1 in fallback mode */
@@ -62,8 +65,8 @@ void contain_warm(void);
  * whose PID no process has any more, left by supervisors or idle
  * workers that died with nobody to clean up after them (their broker
  * killed by SIGKILL, say); anything still in one is killed. Only cgroups
- * older than the call are touched. Returns how many were removed; says so
- * on stderr unless quiet. */
+ * older than CONTAIN_SWEEP_AGE_S seconds are touched. Returns how many
+ * were removed; says so on stderr unless quiet. */
 unsigned contain_sweep(bool quiet);
 
 /* For a preforked worker that will serve one request, while it waits for
