@@ -14,7 +14,8 @@ terminal is the pty. The steps run in order:
                   the terminal's foreground process group)
   kill=SIGNAME    send the signal to the command
   stty=NAME       record `stty -g` of the terminal in the info file as
-                  NAME=VALUE
+                  NAME=VALUE (the ones before any other step are taken
+                  before the command starts)
   tty=NAME        record the terminal's name and device (major:minor in
                   hex, as stat -c %t:%T prints it) as NAME=PATH DEV
   wait            wait for the command to end; records exit=N (128+N for
@@ -68,10 +69,19 @@ def main(argv):
         os.setsid()
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
-    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave,
-                            preexec_fn=child_setup, close_fds=True)
     infof = open(info, 'a') if info else None
     logf = open(log, 'ab') if log else None
+    # The stty steps before any other are taken before the command starts:
+    # once it runs, it may change the terminal at any moment.
+    while steps and steps[0].startswith('stty='):
+        g = subprocess.run(['stty', '-g'], stdin=slave, capture_output=True, text=True)
+        if infof:
+            infof.write('%s=%s\n' % (steps.pop(0)[5:], g.stdout.strip()))
+            infof.flush()
+        else:
+            steps.pop(0)
+    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave,
+                            preexec_fn=child_setup, close_fds=True)
     out = b''
     pos = 0
     status = None
