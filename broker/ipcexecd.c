@@ -45,7 +45,7 @@ static void dead(void *p, unsigned slot, pid_t pid)
 static void ready(void *p)
 {
   struct ctx *x = p;
-  if (x->once) contain_enter();
+  if (x->once && contain_enter()) exec_prepare();
 }
 
 static int handle(void *p, int fd, const struct ipchandle_conn *conn)
@@ -67,7 +67,12 @@ static int handle(void *p, int fd, const struct ipchandle_conn *conn)
   audit_set_request((uint64_t)getpid(), ++x->seq);
   exec_track = &x->tracks[conn->slot];
   exec_track->seq = x->seq;
-  return exec_handle(fd, &caller, x->rules, x->timeout_ms);
+  {
+    int code = exec_handle(fd, &caller, x->rules, x->timeout_ms);
+    /* denied, or run otherwise: the process made ahead is not needed */
+    exec_prepare_cancel();
+    return code;
+  }
 }
 
 int main(int argc, char **argv)

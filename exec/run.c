@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <linux/sched.h>    /* struct clone_args, CLONE_INTO_CGROUP */
 #include <sys/mman.h>
+#include <linux/close_range.h>
+#include <linux/futex.h>
 #include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -30,6 +32,7 @@
 #include "pty.h"
 #include "recorder.h"
 #include "sandbox.h"
+#include "sandbox_seccomp.h"
 #include "tap.h"
 
 /* The child. In 0.70 mode fds 0 and 1 are the socket and 2 the log; in
@@ -37,11 +40,11 @@
  * NULL, says what 0-2 become instead: the caller's, or the tap's pipes
  * for a recording. Never returns. */
 static void child(struct exec_decision *d, const int *fds, int sock, int report,
-    int errpipe, const struct contain *k, bool born_in, pid_t supervisor)
+    int errpipe, const struct contain *k, bool born_in, pid_t supervisor, bool prepared)
 {
   struct sandbox_plan plan = {
     .policy = &d->policy, .ids = &d->ids, .envp = d->env.v,
-    .path = d->path, .argv = d->argv, .keepfd = 3,
+    .path = d->path, .argv = d->argv, .keepfd = 3, .prepared = prepared,
   };
   const char *why = "unable to run command";
   char msg[512];
@@ -52,7 +55,9 @@ static void child(struct exec_decision *d, const int *fds, int sock, int report,
    * before that (its cgroup then killed and removed by whoever reaps it),
    * this child dies with it instead of joining late and running on. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != supervisor) _exit(111);
-  if (contain_join(k, born_in) < 0) {
+  /* A prepared process joined ahead (exec_prepare): it was born in the
+   * worker's cgroup, which is the request's, and made its namespace. */
+  if (!prepared && contain_join(k, born_in) < 0) {
     why = "unable to join the request's cgroup";
     goto fail;
   }
@@ -102,6 +107,7 @@ struct child_args {
   const struct contain *k;
   pid_t supervisor;
   bool born_in;                 /* cloned into k's cgroup */
+  bool prepared;                /* the process exec_prepare made */
 };
 
 static int child_main(void *p)
@@ -110,7 +116,8 @@ static int child_main(void *p)
   close(a->close2);
   if (a->close1 >= 0) close(a->close1);
   close(a->close3);
-  child(a->d, a->fds, a->sock, a->report, a->errpipe, a->k, a->born_in, a->supervisor);
+  child(a->d, a->fds, a->sock, a->report, a->errpipe, a->k, a->born_in, a->supervisor,
+      a->prepared);
   return 111;
 }
 
@@ -125,6 +132,183 @@ static int child_main(void *p)
 /* The child's stack, mapped once per process with a guard page below it:
  * the sandbox needs a few pages (group lists, the PATH search). */
 #define CHILD_STACK (256 * 1024)
+
+#ifndef RUN_FORK
+/* The top of the child's stack, mapped once per process with a guard page
+ * below it, or NULL. */
+static char *child_stack(void)
+{
+  static char *stack;
+  if (!stack) {
+    char *m = mmap(0, CHILD_STACK + 4096, PROT_READ | PROT_WRITE,
+        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (m == MAP_FAILED) return 0;
+    if (mprotect(m, 4096, PROT_NONE) < 0) {
+      munmap(m, CHILD_STACK + 4096);
+      return 0;
+    }
+    stack = m;
+  }
+  return stack + 4096 + CHILD_STACK;
+}
+
+/* The command's process, made ahead by an idle worker (exec_prepare): a
+ * CLONE_VM child that has set every signal handler to the default and
+ * loaded the default seccomp filter, then waits, all signals blocked,
+ * for the request. The filter's cost (its JIT and the kernel's action
+ * cache, about a tenth of a millisecond) is paid before a caller waits.
+ *
+ * It shares this process's memory and descriptor table. While it waits it
+ * touches neither: it sleeps on a futex in a word of its own. Told to go,
+ * it first takes a copy of the descriptor table as it is at that moment
+ * (close_range with CLOSE_RANGE_UNSHARE, closing nothing: the copy a
+ * clone would have made then), and from there runs exactly what the
+ * child of a spawn at request time runs, minus the two steps done. The
+ * worker meanwhile waits, as CLONE_VFORK would make it, until the child
+ * has exec'd or ended: the kernel clears the tid word and wakes its futex
+ * at either (CLONE_CHILD_CLEARTID, as for threads).
+ *
+ * Used only when the request's plan is what it was made for: the default
+ * filter, no pty (its monitor is a fork), and a worker already in the
+ * request's cgroup (ipcexecd); otherwise it is killed and reaped, and the
+ * command spawned as usual. The worker never lets it run while it runs
+ * itself, except for the start, which it waits for: the two share errno. */
+enum { PRE_NONE, PRE_STARTING, PRE_READY, PRE_FAILED, PRE_GO, PRE_QUIT };
+static struct {
+  _Atomic int state;
+  _Atomic pid_t tid;            /* set by the kernel at clone, cleared at exec or exit */
+  pid_t pid;                    /* 0: none */
+  pid_t parent;
+  struct child_args *args;
+} pre;
+
+static void futex_wait(_Atomic int *w, int val)
+{
+  syscall(SYS_futex, (int *)w, FUTEX_WAIT_PRIVATE, val, 0, 0, 0);
+}
+
+static void futex_wake(_Atomic int *w)
+{
+  syscall(SYS_futex, (int *)w, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+}
+
+static int prepared_main(void *unused)
+{
+  const char *why;
+  int st;
+  (void)unused;
+  /* As the spawned child would: it dies with the worker. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != pre.parent) _exit(111);
+  sandbox_signal_handlers_default();
+  /* contain_join, ahead: born in the worker's cgroup, which will be the
+   * request's (the worker entered it before making this process), and
+   * rooted there. */
+  if (unshare(CLONE_NEWCGROUP) < 0) {
+    atomic_store(&pre.state, PRE_FAILED);
+    futex_wake(&pre.state);
+    _exit(111);
+  }
+  /* Safe before the identity change: the filter only denies, and nothing
+   * this process does until its exec is among what it denies. */
+  if (sandbox_seccomp_load(SANDBOX_SECCOMP_DEFAULT, &why) < 0) {
+    atomic_store(&pre.state, PRE_FAILED);
+    futex_wake(&pre.state);
+    _exit(111);
+  }
+  atomic_store(&pre.state, PRE_READY);
+  futex_wake(&pre.state);
+  while ((st = atomic_load(&pre.state)) == PRE_READY) futex_wait(&pre.state, PRE_READY);
+  if (st != PRE_GO) _exit(0);
+  /* Safe: the worker waits until this process has exec'd or ended. */
+  if (syscall(SYS_close_range, ~0U, ~0U, CLOSE_RANGE_UNSHARE) < 0) {
+    static const char msg[] = "unable to copy the descriptor table";
+    /* the report channel, still in the shared table */
+    fd_write_all(pre.args->report, msg, sizeof msg - 1);
+    _exit(111);
+  }
+  return child_main(pre.args);
+}
+
+/* Reaps the prepared process, if there is one left. Safe to kill by pid:
+ * while the tid word is set the process has not reached its exit, so it
+ * cannot have been reaped, and its pid not reused. */
+static void prepared_cancel(void)
+{
+  if (!pre.pid) return;
+  if (atomic_load(&pre.tid)) {
+    kill(pre.pid, SIGKILL);
+    while (waitpid(pre.pid, 0, __WALL) < 0 && errno == EINTR)
+      ;
+  }
+  pre.pid = 0;
+}
+
+/* Hands the request to the prepared process, if it was made for this
+ * plan. true: *pid runs the command's child, exec'd or failed. */
+static bool prepared_take(struct child_args *a, pid_t *pid)
+{
+  int st;
+  if (!pre.pid) return false;
+  if (a->d->pty || a->d->policy.seccomp != SANDBOX_SECCOMP_DEFAULT || !a->k->self_in ||
+      a->k->dirfd < 0) {
+    prepared_cancel();
+    return false;
+  }
+  while ((st = atomic_load(&pre.state)) == PRE_STARTING) futex_wait(&pre.state, PRE_STARTING);
+  if (st != PRE_READY || !atomic_load(&pre.tid)) {
+    prepared_cancel();
+    return false;
+  }
+  a->prepared = true;
+  pre.args = a;
+  atomic_store(&pre.state, PRE_GO);
+  futex_wake(&pre.state);
+  /* The kernel's wake at exec or exit is a shared futex wake: the wait
+   * must be one too. */
+  for (pid_t t; (t = atomic_load(&pre.tid)) != 0;)
+    syscall(SYS_futex, (int *)&pre.tid, FUTEX_WAIT, t, 0, 0, 0);
+  *pid = pre.pid;
+  pre.pid = 0;
+  return true;
+}
+#endif
+
+void exec_prepare(void)
+{
+#ifndef RUN_FORK
+  char *stack = child_stack();
+  sigset_t all, old;
+  long pid;
+  int st;
+
+  if (pre.pid || !stack) return;
+  atomic_store(&pre.state, PRE_STARTING);
+  pre.parent = getpid();
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old);
+  pid = clone(prepared_main, stack, CLONE_VM | CLONE_FILES | CLONE_PARENT_SETTID |
+      CLONE_CHILD_CLEARTID | SIGCHLD, 0, (pid_t *)&pre.tid, 0, (pid_t *)&pre.tid);
+  sigprocmask(SIG_SETMASK, &old, 0);
+  if (pid < 0) return;
+  pre.pid = (pid_t)pid;
+  /* Its start writes errno, which is ours too: wait it out. */
+  while ((st = atomic_load(&pre.state)) == PRE_STARTING) futex_wait(&pre.state, PRE_STARTING);
+  if (st != PRE_READY) {
+    /* It could not load the filter (a broker without CAP_SYS_ADMIN) and
+     * is ending: our child, reaped by nobody else meanwhile. */
+    while (waitpid(pre.pid, 0, __WALL) < 0 && errno == EINTR)
+      ;
+    pre.pid = 0;
+  }
+#endif
+}
+
+void exec_prepare_cancel(void)
+{
+#ifndef RUN_FORK
+  prepared_cancel();
+#endif
+}
 
 /* Starts the command's process. It shares this process's memory until it
  * execs (CLONE_VM | CLONE_VFORK, as posix_spawn does), so that starting a
@@ -170,24 +354,16 @@ static pid_t spawn_child(struct child_args *a)
   if (pid == 0) _exit(child_main(a));
   return pid;
 #else
-  static char *stack;
+  char *stack = child_stack();
   sigset_t all, old;
   pid_t pid;
   int saved;
 
-  if (!stack) {
-    char *m = mmap(0, CHILD_STACK + 4096, PROT_READ | PROT_WRITE,
-        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (m == MAP_FAILED) return -1;
-    if (mprotect(m, 4096, PROT_NONE) < 0) {
-      munmap(m, CHILD_STACK + 4096);
-      return -1;
-    }
-    stack = m;
-  }
+  if (prepared_take(a, &pid)) return pid;
+  if (!stack) return -1;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
-  pid = clone(child_main, stack + 4096 + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+  pid = clone(child_main, stack, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
   saved = errno;
   sigprocmask(SIG_SETMASK, &old, 0);
   errno = saved;
@@ -448,7 +624,7 @@ static int run(int sock, struct exec_decision *d, const struct exec_caller *c, s
   contain_create(&k);
   supervisor = getpid();
   {
-    struct child_args ca = { d, fds, sock, pipefd[1], errfd[1], errfd[0], pipefd[0], sfd, &k, supervisor, false };
+    struct child_args ca = { d, fds, sock, pipefd[1], errfd[1], errfd[0], pipefd[0], sfd, &k, supervisor, false, false };
     pid = spawn_child(&ca);
   }
   if (pid < 0) {

@@ -16,6 +16,13 @@
  * client goes away, and sends the status back on the socket. */
 int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, struct request *req);
 
+/* In an idle worker that will take its request in the cgroup it is in:
+ * makes the command's process ahead, its signals reset and the default
+ * seccomp filter loaded, for exec_run to use when the request's plan is
+ * the default one. exec_prepare_cancel ends it when it was not used. */
+void exec_prepare(void);
+void exec_prepare_cancel(void);
+
 /* A preforked broker's record of the request one worker supervises, in
  * memory the master shares: if the worker dies, the master kills the
  * command's cgroup and writes the end line the worker could not. */

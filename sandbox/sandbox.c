@@ -12,9 +12,8 @@
 #include "sig.h"
 #include "sandbox_seccomp.h"
 
-void sandbox_signals_default(void)
+void sandbox_signal_handlers_default(void)
 {
-  sigset_t none;
   struct sigaction sa;
 
   memset(&sa, 0, sizeof sa);
@@ -23,6 +22,13 @@ void sandbox_signals_default(void)
   for (int s = 1; s < NSIG; s++)
     if (s != SIGKILL && s != SIGSTOP) sigaction(s, &sa, 0);
   sig_reset_reserved();
+}
+
+void sandbox_signals_default(void)
+{
+  sigset_t none;
+
+  sandbox_signal_handlers_default();
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, 0);
 }
@@ -64,7 +70,13 @@ int sandbox_exec(const struct sandbox_plan *p, const char **why)
   /* In pty mode the session is already there, its terminal the fresh
    * pty the supervisor opened for the command, never the caller's. */
   if (!p->in_session && setsid() < 0) { *why = "unable to create a session"; return -1; }
-  sandbox_signals_default();
+  if (p->prepared) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, 0);
+  } else {
+    sandbox_signals_default();
+  }
   umask(pol->umask);
   if (chdir("/") < 0) { *why = "unable to change directory to /"; return -1; }
   if (setrlimit(RLIMIT_CORE, &nocore) < 0) { *why = "unable to disable core dumps"; return -1; }
@@ -72,7 +84,10 @@ int sandbox_exec(const struct sandbox_plan *p, const char **why)
   if (sandbox_privdrop(p->ids, pol->caps, why) < 0) return -1;
 
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) { *why = "unable to set no_new_privs"; return -1; }
-  if (sandbox_seccomp_load(pol->seccomp, why) < 0) return -1;
+  /* A prepared process carries the default filter since before it knew
+   * the request; it is only ever used for a plan with that profile. */
+  if (!(p->prepared && pol->seccomp == SANDBOX_SECCOMP_DEFAULT) &&
+      sandbox_seccomp_load(pol->seccomp, why) < 0) return -1;
 
   if (p->path) {
     execve(p->path, p->argv, p->envp);

@@ -22,6 +22,11 @@ struct sandbox_plan {
   /* Already in a session of its own, in its own process group (pty
    * mode: the session of the pty's monitor, exec/pty.c): no setsid. */
   bool in_session;
+  /* Made ahead (exec/run.c, exec_prepare): every signal handler is the
+   * default already, only the mask is left to empty; and the default
+   * seccomp filter is loaded, so a plan whose profile is the default
+   * does not load it again. */
+  bool prepared;
 };
 
 /* Never returns on success. On failure returns -1 with *why set and errno
@@ -30,5 +35,8 @@ int sandbox_exec(const struct sandbox_plan *p, const char **why);
 
 /* Resets every signal to its default and empties the mask. */
 void sandbox_signals_default(void);
+
+/* Resets every signal handler to the default; the mask stays as it is. */
+void sandbox_signal_handlers_default(void);
 
 #endif

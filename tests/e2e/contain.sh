@@ -45,6 +45,9 @@ rules '4242,65534.chain:allow="/bin/sh"
 4242,65534.tchain:allow="/bin/sh",IPCTIMEOUT="2"
 4242,65534.noerr:allow="/bin/sh",IPCERROUT="0"
 4242,65534.sh:allow="/bin/sh"
+4242,65534.cat:allow="/bin/cat"
+4242,65534.catnone:allow="/bin/cat",IPCSECCOMP="none"
+4242,65534.catstrict:allow="/bin/cat",IPCSECCOMP="strict"
 4242,0.sh:deny'
 
 # Can a cgroup be created where the brokers started here will be? If not,
@@ -426,6 +429,64 @@ for how in builtin copy changed wrapper; do
     && pass "ipcserver, $how: the end line" || fail "ipcserver, $how: no end line: $(cat "$T_LOG")"
   stop_broker
 done
+
+# --- 8: ipcexecd's idle workers make the command's process ahead, its
+# signals reset, its cgroup namespace made and the default filter loaded.
+# Whatever way the command starts, what it runs in is the same; a rule
+# with another filter must not inherit the one made ahead.
+start_broker ipcexecd
+st='^(Seccomp|Seccomp_filters|NoNewPrivs|CapEff|CapBnd|SigBlk|SigIgn|SigCgt|Uid):'
+want_st="Uid:	65534	65534	65534	65534
+CapEff:	0000000000000000
+CapBnd:	0000000000000000
+NoNewPrivs:	1
+Seccomp:	2
+Seccomp_filters:	1"
+want_sig="SigBlk:	0000000000000000
+SigIgn:	0000000000000000
+SigCgt:	0000000000000000"
+for i in 1 2 3; do
+  run do_as nobody cat /proc/self/status </dev/null
+  check "ipcexecd, request $i: ids, capabilities, nnp, one filter" "$want_st" \
+    "$(printf '%s\n' "$OUT" | grep -E "$st" | grep -v '^Sig')"
+  check "ipcexecd, request $i: no signal blocked, ignored or caught" "$want_sig" \
+    "$(printf '%s\n' "$OUT" | grep -E '^Sig(Blk|Ign|Cgt):')"
+  if [ $CG = yes ]; then
+    run do_as nobody cat /proc/self/cgroup </dev/null
+    check "ipcexecd, request $i: rooted in its own cgroup" "0::/" "$(printf '%s\n' "$OUT" | grep '^0::')"
+  fi
+done
+run do_as nobody catnone /proc/self/status </dev/null
+check "ipcexecd, IPCSECCOMP=none: no filter at all" "Seccomp:	0
+Seccomp_filters:	0" "$(printf '%s\n' "$OUT" | grep -E '^Seccomp')"
+run do_as nobody catstrict /proc/self/status </dev/null
+check "ipcexecd, IPCSECCOMP=strict: its filter alone" "Seccomp:	2
+Seccomp_filters:	1" "$(printf '%s\n' "$OUT" | grep -E '^Seccomp')"
+run do_as nobody catstrict /proc/self/cgroup </dev/null
+[ $CG = yes ] && check "ipcexecd, IPCSECCOMP=strict: rooted in its own cgroup" "0::/" "$(printf '%s\n' "$OUT" | grep '^0::')"
+# The idle workers' processes made ahead: filtered, in their worker's
+# cgroup; none outlives its worker, used or not (a refused request).
+if [ $CG = yes ]; then
+  i=0 made=0
+  while [ $i -lt 100 ]; do
+    made=0
+    for w in $(pgrep -P "$BPID"); do
+      for c in $(pgrep -P "$w"); do
+        grep -q '^Seccomp:	2$' "/proc/$c/status" 2>/dev/null &&
+          [ "$(grep '^0::' "/proc/$c/cgroup")" = "$(grep '^0::' "/proc/$w/cgroup")" ] && made=$((made + 1))
+      done
+    done
+    [ $made -ge 4 ] && break
+    sleep 0.05; i=$((i + 1))
+  done
+  check "ipcexecd: every idle worker has its process made ahead, filtered, in its cgroup" 4 "$made"
+fi
+run do_as 0 sh -c 'echo ran' </dev/null
+check "ipcexecd: a refused request" "100 " "$RC $OUT"
+stop_broker
+sleep 0.2
+check "no process made ahead outlives its broker" "" \
+  "$(ps -eo pid=,args= | awk -v p="$EXECD" '$2 == p { print $1 }')"
 
 # Whatever failed on the way (descriptors starved, supervisors killed), no
 # request's cgroup outlives its supervisor.
