@@ -72,13 +72,14 @@ fi
 # --- who relays: root or the caller, never the target ----------------------
 # The command's parent (the pty's monitor) and its parent (the supervisor,
 # which relays) are root's, and the target cannot signal them. While the
-# command runs, every process holding the caller's terminal is root's or
-# the caller's.
+# command runs (it waits for the scan to be done: $0 appears), every
+# process holding the caller's terminal is root's or the caller's.
 python3 "$DRIVE" --info "$T_TMP/info.relay" --log "$T_TMP/screen.relay" tty=caller 'expect=end' wait -- \
   setpriv --reuid=4242 --regid=4343 --clear-groups -- env IPCEXECPATH="$S" "$DO" nobody sh -c \
   'm=$PPID; s=$(ps -o ppid= -p $m | tr -d " "); echo "uids $(ps -o uid= -p $m | tr -d " ") $(ps -o uid= -p $s | tr -d " ")"
    kill -0 $m 2>/dev/null || echo monitor-unsignalled; kill -0 $s 2>/dev/null || echo relay-unsignalled
-   echo scan-now; sleep 2; echo end' 2>"$T_TMP/drive.err" &
+   echo scan-now; i=0; while [ ! -e "$0" ] && [ $i -lt 80 ]; do sleep 0.1; i=$((i + 1)); done; echo end' \
+  "$T_TMP/scanned" 2>"$T_TMP/drive.err" &
 relay_drive=$!
 i=0
 while ! grep -q scan-now "$T_TMP/screen.relay" 2>/dev/null && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
@@ -89,6 +90,7 @@ for f in /proc/[0-9]*/fd/*; do
   p=${f#/proc/}
   holders="$holders $(stat -c %u "/proc/${p%%/*}" 2>/dev/null)"
 done
+: >"$T_TMP/scanned"
 wait "$relay_drive"
 check "who relays: the session ran" 0 "$?"
 D_SCREEN=$(tr -d '\r' <"$T_TMP/screen.relay")
