@@ -69,6 +69,36 @@ else
   pass "no descriptor of the command is the caller's terminal ($caller_dev)"
 fi
 
+# --- who relays: root or the caller, never the target ----------------------
+# The command's parent (the pty's monitor) and its parent (the supervisor,
+# which relays) are root's, and the target cannot signal them. While the
+# command runs (it waits for the scan to be done: $0 appears), every
+# process holding the caller's terminal is root's or the caller's.
+python3 "$DRIVE" --info "$T_TMP/info.relay" --log "$T_TMP/screen.relay" tty=caller 'expect=end' wait -- \
+  setpriv --reuid=4242 --regid=4343 --clear-groups -- env IPCEXECPATH="$S" "$DO" nobody sh -c \
+  'm=$PPID; s=$(ps -o ppid= -p $m | tr -d " "); echo "uids $(ps -o uid= -p $m | tr -d " ") $(ps -o uid= -p $s | tr -d " ")"
+   kill -0 $m 2>/dev/null || echo monitor-unsignalled; kill -0 $s 2>/dev/null || echo relay-unsignalled
+   echo scan-now; i=0; while [ ! -e "$0" ] && [ $i -lt 80 ]; do sleep 0.1; i=$((i + 1)); done; echo end' \
+  "$T_TMP/scanned" 2>"$T_TMP/drive.err" &
+relay_drive=$!
+i=0
+while ! grep -q scan-now "$T_TMP/screen.relay" 2>/dev/null && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+caller_dev=$(sed -n 's/^caller=[^ ]* //p' "$T_TMP/info.relay")
+holders=
+for f in /proc/[0-9]*/fd/*; do
+  [ "$(stat -L -c %t:%T "$f" 2>/dev/null)" = "$caller_dev" ] || continue
+  p=${f#/proc/}
+  holders="$holders $(stat -c %u "/proc/${p%%/*}" 2>/dev/null)"
+done
+: >"$T_TMP/scanned"
+wait "$relay_drive"
+check "who relays: the session ran" 0 "$?"
+D_SCREEN=$(tr -d '\r' <"$T_TMP/screen.relay")
+line "uids 0 0" && pass "the pty's monitor and the relaying supervisor are root's" || fail "relay uids: $D_SCREEN"
+line "monitor-unsignalled" && line "relay-unsignalled" && pass "the target cannot signal them" || fail "signals: $D_SCREEN"
+[ -n "$caller_dev" ] && [ -n "$holders" ] && ! printf '%s\n' $holders | grep -qvxE '0|4242' &&
+  pass "the caller's terminal is held by root and the caller only (uids:$holders)" || fail "holders of $caller_dev:$holders"
+
 # --- window size ---------------------------------------------------------
 drive 'expect=size=33 101' 'expect=waiting' 'resize=40,120' 'expect=winch size=40 120' wait -- \
   "$DO" nobody sh -c 'echo "size=$(stty size)"; trap "w=1" WINCH; echo waiting; while [ -z "$w" ]; do sleep 0.1; done; echo "winch size=$(stty size)"'
@@ -148,10 +178,15 @@ check "a background ipcdo (job control) leaves the terminal's modes alone" "$(in
 line "shell-read:for-the-shell" && ! line "cmd-read:for-the-shell" && pass "a background ipcdo: the foreground's input is not read" || fail "bg input: $D_SCREEN"
 
 # --- ^Z and fg -------------------------------------------------------------
-drive stty=before 'expect=ready' 'send=\x1a' 'expect=stopped:148' stty=stopped 'send=go\r' 'expect=resumed' stty=resumed \
+# While stopped, the shell prints the first letter of ps's state of ipcdo
+# (its job) and of the command (the target's process with the mark).
+drive stty=before 'expect=ready' 'send=\x1a' 'expect=stopped:148' 'expect=states:. .' stty=stopped 'send=go\r' 'expect=resumed' stty=resumed \
   'send=after-fg\r' 'expect=got:after-fg' 'expect=rc:0' wait stty=after -- \
-  bash -c "set -m; \"$DO\" nobody sh -c 'echo ready; read x; echo got:\$x'; echo stopped:\$?; read go; echo resumed; fg; echo rc:\$?"
+  bash -c "set -m; \"$DO\" nobody sh -c 'echo ready; read x; echo got:\$x' zstop-mark; echo stopped:\$?
+    echo states:\$(ps -o stat= -p \$(jobs -p %1) | cut -c1) \$(ps -o stat= -p \$(pgrep -u 65534 -f zstop-mark) | cut -c1)
+    read go; echo resumed; fg; echo rc:\$?"
 check "^Z: the command and ipcdo stop, fg resumes both" 0 "$D_RC"
+line "states:T T" && pass "^Z: both ipcdo and the command are stopped (ps: T)" || fail "^Z states: $D_SCREEN"
 check "^Z: the terminal is put back while stopped" "$(info before)" "$(info stopped)"
 check "^Z, fg: put back at the end" "$(info before)" "$(info after)"
 

@@ -177,6 +177,24 @@ T_PIDS="$T_PIDS $!"
 wait_for_socket "$S" || fail "ipcserver did not start"
 broker_tests ipcserver
 
+# --- the broker's cap (IPCRECORDMAX in its environment), and a rule's over it ---
+S=$T_TMP/s3
+LOG=$T_TMP/log3
+env IPCRECORDMAX=2M "$EXECD" "$S" "$T_TMP/exec.cdb" 2>"$LOG" &
+T_PIDS="$T_PIDS $!"
+wait_for_socket "$S" || fail "ipcexecd with IPCRECORDMAX=2M did not start"
+for what in 'sh:2097152' 'cap:1048576'; do
+  cap=${what#*:}
+  what=${what%%:*}
+  do_as nobody "$what" -c "cat $T_TMP/big" </dev/null >"$T_TMP/out" 2>/dev/null
+  check "broker cap 2M, rule $what: exit 0" 0 "$?"
+  wait_for 1 " end 4242.4343,65534.$what .*record_truncated=yes" "$LOG" || true
+  id=$(field "$(grep -a " end 4242.4343,65534.$what " "$LOG" | tail -1)" record)
+  n=$(stat -c %s "$R/$id" 2>/dev/null || echo 0)
+  [ "$n" -le "$cap" ] && [ "$n" -gt $((cap - 100000)) ] &&
+    pass "broker cap 2M, rule $what: the recording stops at $cap ($n bytes)" || fail "broker cap 2M, rule $what: $n bytes"
+done
+
 # --- a 0.70 request (ipcexec as ipcserver runs it): stdin and stdout on one stream ---
 rules "0,65534.sh:allow=\"/bin/sh\",IPCRECORD=\"$R\""
 { req 65534 sh -c 'cat; echo err >&2'; printf 'input-data\n'; } >"$T_TMP/req70"

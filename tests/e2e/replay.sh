@@ -36,6 +36,8 @@ ms=$(elapsed "$REPLAY" "$R/1000.2")
 [ "$ms" -ge 350 ] && pass "the recorded pause is kept (${ms} ms)" || fail "the pause was not kept: ${ms} ms"
 ms=$(elapsed "$REPLAY" -s 2 "$R/1000.2")
 [ "$ms" -ge 170 ] && pass "-s 2 halves it (${ms} ms)" || fail "-s 2: ${ms} ms"
+ms=$(elapsed "$REPLAY" -m 0.05 "$R/1000.2")
+[ "$ms" -lt 300 ] && pass "-m 0.05 caps the pause (${ms} ms)" || fail "-m 0.05: ${ms} ms"
 check "the output of a timed replay" "$(printf 'one\ntwo')" "$("$REPLAY" -m 0 "$R/1000.2")"
 
 # --- status, truncation, running, cut short ---
