@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <linux/sched.h>    /* struct clone_args, CLONE_INTO_CGROUP */
 #include <sys/mman.h>
-#include <linux/close_range.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <sys/prctl.h>
@@ -133,6 +132,10 @@ static int child_main(void *p)
  * the sandbox needs a few pages (group lists, the PATH search). */
 #define CHILD_STACK (256 * 1024)
 
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
+
 #ifndef RUN_FORK
 /* The top of the child's stack, mapped once per process with a guard page
  * below it, or NULL. */
@@ -198,12 +201,23 @@ static int prepared_main(void *unused)
   int st;
   (void)unused;
   /* As the spawned child would: it dies with the worker. */
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != pre.parent) _exit(111);
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != pre.parent) {
+    atomic_store(&pre.state, PRE_FAILED);
+    futex_wake(&pre.state);
+    _exit(111);
+  }
   sandbox_signal_handlers_default();
   /* contain_join, ahead: born in the worker's cgroup, which will be the
    * request's (the worker entered it before making this process), and
    * rooted there. */
   if (unshare(CLONE_NEWCGROUP) < 0) {
+    atomic_store(&pre.state, PRE_FAILED);
+    futex_wake(&pre.state);
+    _exit(111);
+  }
+  /* The copy of the descriptor table it will take (Linux 5.9): where the
+   * kernel lacks it, nothing is made ahead. */
+  if (syscall(SYS_close_range, ~0U, ~0U, 0) < 0) {
     atomic_store(&pre.state, PRE_FAILED);
     futex_wake(&pre.state);
     _exit(111);
@@ -323,6 +337,14 @@ void exec_prepare_cancel(void)
  * would confuse, it is a plain fork. */
 static pid_t spawn_child(struct child_args *a)
 {
+#ifndef RUN_FORK
+  {
+    /* The process made ahead, for a plan it fits; else gone before any
+     * other start, so that it never sits in the request's cgroup. */
+    pid_t pre_pid;
+    if (prepared_take(a, &pre_pid)) return pre_pid;
+  }
+#endif
   /* A supervisor outside the request's cgroup (ipcexec, ipcexecd -R):
    * the child is cloned straight into it (clone3, CLONE_INTO_CGROUP), as
    * a fork would be, which spares the migration a write to cgroup.procs
@@ -359,7 +381,6 @@ static pid_t spawn_child(struct child_args *a)
   pid_t pid;
   int saved;
 
-  if (prepared_take(a, &pid)) return pid;
   if (!stack) return -1;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);

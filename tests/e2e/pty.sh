@@ -237,5 +237,8 @@ for i in $(seq 100); do
 done
 check "100 pty requests of a command that ends at once: each ends with status 0" 0 "$hung"
 check "100 pty requests: each on a pty" 100 "$(grep -a -c -E '^ipcexec: ok 4242\.4343,65534\.true .* pty=' "$T_TMP/dlog")"
+# nothing but the command in its cgroup: no process made ahead left there
+check "100 pty requests: no leftovers counted" 0 \
+  "$(grep -a -E '^ipcexec: end 4242\.4343,65534\.true ' "$T_TMP/dlog" | grep -a -c -v ' leftovers=0')"
 
 t_done
