@@ -176,7 +176,7 @@ static char *child_stack(void)
  * request's cgroup (ipcexecd); otherwise it is killed and reaped, and the
  * command spawned as usual. The worker never lets it run while it runs
  * itself, except for the start, which it waits for: the two share errno. */
-enum { PRE_NONE, PRE_STARTING, PRE_READY, PRE_FAILED, PRE_GO, PRE_QUIT };
+enum { PRE_NONE, PRE_STARTING, PRE_READY, PRE_FAILED, PRE_GO };
 static struct {
   _Atomic int state;
   _Atomic pid_t tid;            /* set by the kernel at clone, cleared at exec or exit */
@@ -195,44 +195,35 @@ static void futex_wake(_Atomic int *w)
   syscall(SYS_futex, (int *)w, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
 }
 
+/* In the prepared process, before it is ready: says so, and ends. */
+static _Noreturn void prepared_failed(void)
+{
+  atomic_store(&pre.state, PRE_FAILED);
+  futex_wake(&pre.state);
+  _exit(111);
+}
+
 static int prepared_main(void *unused)
 {
   const char *why;
-  int st;
   (void)unused;
   /* As the spawned child would: it dies with the worker. */
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != pre.parent) {
-    atomic_store(&pre.state, PRE_FAILED);
-    futex_wake(&pre.state);
-    _exit(111);
-  }
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != pre.parent) prepared_failed();
   sandbox_signal_handlers_default();
   /* contain_join, ahead: born in the worker's cgroup, which will be the
    * request's (the worker entered it before making this process), and
    * rooted there. */
-  if (unshare(CLONE_NEWCGROUP) < 0) {
-    atomic_store(&pre.state, PRE_FAILED);
-    futex_wake(&pre.state);
-    _exit(111);
-  }
+  if (unshare(CLONE_NEWCGROUP) < 0) prepared_failed();
   /* The copy of the descriptor table it will take (Linux 5.9): where the
    * kernel lacks it, nothing is made ahead. */
-  if (syscall(SYS_close_range, ~0U, ~0U, 0) < 0) {
-    atomic_store(&pre.state, PRE_FAILED);
-    futex_wake(&pre.state);
-    _exit(111);
-  }
+  if (syscall(SYS_close_range, ~0U, ~0U, 0) < 0) prepared_failed();
   /* Safe before the identity change: the filter only denies, and nothing
    * this process does until its exec is among what it denies. */
-  if (sandbox_seccomp_load(SANDBOX_SECCOMP_DEFAULT, &why) < 0) {
-    atomic_store(&pre.state, PRE_FAILED);
-    futex_wake(&pre.state);
-    _exit(111);
-  }
+  if (sandbox_seccomp_load(SANDBOX_SECCOMP_DEFAULT, &why) < 0) prepared_failed();
   atomic_store(&pre.state, PRE_READY);
   futex_wake(&pre.state);
-  while ((st = atomic_load(&pre.state)) == PRE_READY) futex_wait(&pre.state, PRE_READY);
-  if (st != PRE_GO) _exit(0);
+  /* only the worker changes it from here: to PRE_GO */
+  while (atomic_load(&pre.state) == PRE_READY) futex_wait(&pre.state, PRE_READY);
   /* Safe: the worker waits until this process has exec'd or ended. */
   if (syscall(SYS_close_range, ~0U, ~0U, CLOSE_RANGE_UNSHARE) < 0) {
     static const char msg[] = "unable to copy the descriptor table";

@@ -24,13 +24,17 @@ void sandbox_signal_handlers_default(void)
   sig_reset_reserved();
 }
 
-void sandbox_signals_default(void)
+static void sandbox_unblock_all(void)
 {
   sigset_t none;
-
-  sandbox_signal_handlers_default();
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, 0);
+}
+
+void sandbox_signals_default(void)
+{
+  sandbox_signal_handlers_default();
+  sandbox_unblock_all();
 }
 
 /* execve over SANDBOX_PATH for a bare name; the caller's and the server's
@@ -70,13 +74,9 @@ int sandbox_exec(const struct sandbox_plan *p, const char **why)
   /* In pty mode the session is already there, its terminal the fresh
    * pty the supervisor opened for the command, never the caller's. */
   if (!p->in_session && setsid() < 0) { *why = "unable to create a session"; return -1; }
-  if (p->prepared) {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, 0);
-  } else {
-    sandbox_signals_default();
-  }
+  /* a prepared process reset its handlers ahead; the mask is left */
+  if (p->prepared) sandbox_unblock_all();
+  else sandbox_signals_default();
   umask(pol->umask);
   if (chdir("/") < 0) { *why = "unable to change directory to /"; return -1; }
   if (setrlimit(RLIMIT_CORE, &nocore) < 0) { *why = "unable to disable core dumps"; return -1; }
