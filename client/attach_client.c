@@ -259,11 +259,14 @@ int client_attach_run(int sock, enum client_tty_mode ttymode, uint32_t uid, int 
              * are the command's, through the pty's line discipline. */
             started = 1;
             if (on_pty) {
+              struct buf c = BUF_ZERO;
               catch(SIGCONT);
               catch(SIGTSTP);
-              fg = pty.fg;
-              /* Moved to the background since the request: say so. */
-              if (fg && (!client_tty_foreground() || !client_tty_raw())) resumed(sock, &pty, &fg, &cmd_stopped);
+              /* The broker holds the command's output, and our keys, until
+               * told where we are: raw first, then C1 (C0 in the
+               * background, or moved there since the request). */
+              fg = pty.fg && (pty.mask & 1) && client_tty_foreground() && client_tty_raw();
+              send_msg(sock, &c, attach_encode_continue(&c, fg));
             }
             continue;
           case 'Z':

@@ -146,7 +146,12 @@ int exec_pty_open(struct exec_pty *p, const struct request *req, uint32_t target
   outfd = p->mask & 2 ? 1 : p->mask & 4 ? 2 : 0;
   p->out = relay_fd(req->fds[outfd], &p->out_blocking);
   if (p->out < 0) goto fail;
-  p->fg = rq->fg && p->in >= 0;
+  /* Nothing is written to the caller's terminal, nor read from it, before
+   * the client's first C: it answers R with it once its terminal is raw
+   * (or it is in the background), so that no output of the command meets
+   * a terminal in canonical mode and no key is echoed twice. */
+  p->fg = false;
+  p->held = true;
   *why = 0;
   return 0;
 
@@ -279,7 +284,7 @@ void exec_pty_poll(struct exec_pty *p, struct pollfd *pfd, int *timeout)
     pfd[1].fd = p->in;
     pfd[1].events = POLLIN;
   }
-  if (p->out >= 0 && p->outlen && !p->out_dead) {
+  if (p->out >= 0 && p->outlen && !p->out_dead && !p->held) {
     pfd[2].fd = p->out;
     pfd[2].events = POLLOUT;
   }
@@ -368,6 +373,7 @@ bool exec_pty_message(struct exec_pty *p, const struct attach_msg *m, pid_t pid)
       /* The client is back (fg) or in the background: its terminal is
        * read only in the first case. A stopped command goes on. */
       p->fg = m->value && p->in >= 0;
+      p->held = false;
       if (p->stopped) {
         kill(-pid, SIGCONT);
         kill(pid, SIGCONT);

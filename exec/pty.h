@@ -57,6 +57,7 @@ struct exec_pty {
   int in, out;                  /* the caller's terminal, for the relay; -1: none */
   unsigned mask;                /* the command's descriptors on the slave */
   bool fg;                      /* the client is in the foreground: read its terminal */
+  bool held;                    /* no C from the client yet: its terminal may not be raw */
   bool stopped;                 /* the command stopped, and the client was told */
   bool master_hup;              /* no slave open: nothing to read for now */
   bool in_eof, out_dead;
