@@ -48,6 +48,20 @@ static void ready(void *p)
   if (x->once && contain_enter()) exec_prepare();
 }
 
+/* In the master, around the fork of a fresh worker: the cgroup it will
+ * wait in, from the pool (contain_pool_pick). */
+static void pick(void *p)
+{
+  (void)p;
+  contain_pool_pick();
+}
+
+static void spawned(void *p, pid_t pid)
+{
+  (void)p;
+  contain_pool_bind(pid);
+}
+
 static int handle(void *p, int fd, const struct ipchandle_conn *conn)
 {
   struct ctx *x = p;
@@ -95,6 +109,7 @@ int main(int argc, char **argv)
    * did can reach it. -R reuses workers. */
   if (ipchandle_once(h) < 0) ipchandle_set_once(h, true);
   x.once = ipchandle_once(h) > 0;
+  if (x.once) ipchandle_on_spawn(h, pick, spawned, &x);
   /* What every fresh worker would load or read for itself, done once
    * here: the NSS modules, and where the cgroup2 mount is. */
   exec_warm();

@@ -51,6 +51,9 @@ struct ipchandle {
   ipchandle_death_fn on_death;
   void (*on_worker)(void *);    /* ipchandle_on_worker */
   void *on_worker_ctx;
+  void (*before_spawn)(void *);  /* ipchandle_on_spawn */
+  void (*after_spawn)(void *, pid_t);
+  void *spawn_ctx;
   int once;                     /* 1 with -1, 0 with -R, -1 unset */
 };
 
@@ -368,7 +371,9 @@ static pid_t spawn(struct ipchandle *h, unsigned slot, ipchandle_fn fn, void *ct
 {
   pid_t pid, master = getpid();
   if (h->busy) atomic_store(&h->busy[slot], -1);
+  if (h->before_spawn) h->before_spawn(h->spawn_ctx);
   pid = fork();
+  if (pid != 0 && h->after_spawn) h->after_spawn(h->spawn_ctx, pid);
   if (pid < 0) {
     warn_sys("unable to fork a worker");
     return -1;
@@ -504,6 +509,14 @@ void ipchandle_on_worker(struct ipchandle *h, void (*fn)(void *ctx), void *ctx)
 {
   h->on_worker = fn;
   h->on_worker_ctx = ctx;
+}
+
+void ipchandle_on_spawn(struct ipchandle *h, void (*before)(void *ctx),
+    void (*after)(void *ctx, pid_t pid), void *ctx)
+{
+  h->spawn_ctx = ctx;
+  h->before_spawn = before;
+  h->after_spawn = after;
 }
 
 int ipchandle_once(const struct ipchandle *h)

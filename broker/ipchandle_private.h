@@ -22,6 +22,12 @@ void ipchandle_on_death(struct ipchandle *h, ipchandle_death_fn fn);
  * connection (set before ipchandle_serve). */
 void ipchandle_on_worker(struct ipchandle *h, void (*fn)(void *ctx), void *ctx);
 
+/* In the master, around every fork of a worker: before(ctx) just before
+ * (what it sets, the child inherits), after(ctx, pid) just after, with
+ * the child's pid or -1 if the fork failed. */
+void ipchandle_on_spawn(struct ipchandle *h, void (*before)(void *ctx),
+    void (*after)(void *ctx, pid_t pid), void *ctx);
+
 /* -1 (one connection per worker, each worker a fresh fork of the master
  * that exits after it), -R (workers serve connection after connection,
  * the default), or unset: 1, 0, -1. ipchandle_set_once chooses before

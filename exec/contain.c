@@ -236,7 +236,7 @@ static int kill_and_remove(int basefd, const char *name, bool reap)
 
 /* The cgroup this process entered before its request came
  * (contain_enter), for contain_create to hand to that request. */
-static struct contain ahead = { -1, -1, -1, false };
+static struct contain ahead = { -1, -1, -1, false, false, false, "" };
 
 /* Whether the cgroup at dirfd holds this process and nothing else: no
  * other process in cgroup.procs, no sub-cgroup (cgroup.stat). */
@@ -291,10 +291,153 @@ static unsigned kill_listed(int dirfd)
   return seen;
 }
 
+/* A preforked master's pool (contain_pool_pick): every cgroup it made,
+ * free (pid 0), promised to the child of a fork under way (-1), or its
+ * worker's; fd -1: an unused entry. */
+struct pooled {
+  int fd;
+  pid_t pid;
+  unsigned id;
+};
+static struct pooled *pool;
+static size_t npool;
+static pid_t pool_owner;
+static unsigned pool_ids;
+static ssize_t pool_picked = -1;
+/* The name contain_pool_pick chose: what the child of the fork enters. */
+static char picked[sizeof ahead.name];
+
+static void pool_name(char *name, size_t size, unsigned id)
+{
+  snprintf(name, size, "ipcexec.%ld.%u", (long)pool_owner, id);
+}
+
+static void pool_forget(size_t i)
+{
+  if (pool[i].fd >= 0) close(pool[i].fd);
+  pool[i].fd = -1;
+  pool[i].pid = 0;
+}
+
+/* As when it was made: no process and no sub-cgroup, not even a dying one. */
+static bool pristine(int dirfd)
+{
+  char buf[4096];
+  if (read_small(dirfd, "cgroup.events", buf, sizeof buf) <= 0 || !strstr(buf, "populated 0\n")) return false;
+  return read_small(dirfd, "cgroup.stat", buf, sizeof buf) > 0 && strstr(buf, "nr_descendants 0\n") &&
+      strstr(buf, "nr_dying_descendants 0\n");
+}
+
+/* At the master's exit: its free cgroups go with it (a worker's went
+ * with its worker, contain_drop). */
+static void pool_remove(void)
+{
+  int basefd;
+  if (getpid() != pool_owner || !find_base()) return;
+  basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  for (size_t i = 0; i < npool; i++) {
+    char name[sizeof picked];
+    if (pool[i].fd < 0) continue;
+    pool_name(name, sizeof name, pool[i].id);
+    if (basefd >= 0 && unlinkat(basefd, name, AT_REMOVEDIR) < 0 && errno == EBUSY)
+      kill_and_remove(basefd, name, false);
+    pool_forget(i);
+  }
+  if (basefd >= 0) close(basefd);
+}
+
+void contain_pool_pick(void)
+{
+  size_t i, unused = npool;
+  picked[0] = 0;
+  pool_picked = -1;
+  if (!find_base()) return;
+  if (!pool_owner) {
+    pool_owner = getpid();
+    atexit(pool_remove);
+  }
+  for (i = 0; i < npool; i++) {
+    if (pool[i].fd >= 0 && pool[i].pid == 0) break;
+    if (pool[i].fd < 0 && unused == npool) unused = i;
+  }
+  if (i == npool) {
+    char name[sizeof picked];
+    int basefd, fd = -1;
+    if (unused == npool) {
+      struct pooled *p = realloc(pool, (npool + 8) * sizeof *pool);
+      if (!p) return;
+      pool = p;
+      for (size_t j = npool; j < npool + 8; j++) pool[j].fd = -1, pool[j].pid = 0;
+      npool += 8;
+    }
+    i = unused;
+    pool[i].id = ++pool_ids;
+    pool_name(name, sizeof name, pool[i].id);
+    /* Safe: the broker's own cgroup belongs to root (see contain_create),
+     * and a name of a master with this pid that died is killed first. */
+    basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (basefd < 0) return;
+    if (mkdirat(basefd, name, 0755) < 0 && errno == EEXIST) {
+      kill_and_remove(basefd, name, false);
+      mkdirat(basefd, name, 0755);
+    }
+    fd = openat(basefd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) unlinkat(basefd, name, AT_REMOVEDIR);
+    close(basefd);
+    if (fd < 0) return;
+    pool[i].fd = fd;
+  }
+  pool[i].pid = -1;
+  pool_picked = (ssize_t)i;
+  pool_name(picked, sizeof picked, pool[i].id);
+}
+
+void contain_pool_bind(pid_t pid)
+{
+  if (pool_picked < 0) return;
+  pool[pool_picked].pid = pid > 0 ? pid : 0;
+  pool_picked = -1;
+  picked[0] = 0;
+}
+
+/* The pool cgroup called name, for this process's request. */
+static bool pool_open(struct contain *k, const char *name)
+{
+  k->dirfd = k->killfd = -1;
+  k->self_in = k->spoilt = false;
+  k->pooled = true;
+  snprintf(k->name, sizeof k->name, "%s", name);
+  k->basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (k->basefd < 0) return false;
+  k->dirfd = openat(k->basefd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (k->dirfd >= 0) k->killfd = openat(k->dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (k->killfd >= 0) return true;
+  if (k->dirfd >= 0) close(k->dirfd);
+  close(k->basefd);
+  k->dirfd = k->basefd = -1;
+  return false;
+}
+
 bool contain_enter(void)
 {
   struct contain k;
-  if (ahead.dirfd >= 0 || !contain_create(&k)) return false;
+  bool ok;
+  if (ahead.dirfd >= 0) return false;
+  if (picked[0]) {
+    /* A worker of the master that picked it: the pool is the master's
+     * (its descriptors are not this process's business). */
+    for (size_t i = 0; i < npool; i++)
+      if (pool[i].fd >= 0) close(pool[i].fd);
+    free(pool);
+    pool = 0;
+    npool = 0;
+    pool_owner = 0;
+    ok = pool_open(&k, picked);
+    picked[0] = 0;
+  } else {
+    ok = contain_create(&k);
+  }
+  if (!ok) return false;
   /* "0" is this process: its request's command will be born inside. */
   if (!put(k.dirfd, "cgroup.procs", "0")) {
     contain_end(&k);
@@ -305,14 +448,33 @@ bool contain_enter(void)
   return true;
 }
 
+/* The entry of the pool that the worker pid had, or -1. */
+static ssize_t pool_of(pid_t pid)
+{
+  for (size_t i = 0; i < npool; i++)
+    if (pool[i].fd >= 0 && pool[i].pid == pid) return (ssize_t)i;
+  return -1;
+}
+
 void contain_drop(pid_t pid)
 {
-  char name[32];
+  char name[sizeof picked];
   int basefd;
+  ssize_t i = pid > 0 ? pool_of(pid) : -1;
   if (!find_base()) return;
+  if (i >= 0) {
+    /* Safe to give to the next worker: nothing is in it, and a cgroup that
+     * a uid-0 command could have changed is never back here (its worker
+     * removed it; then this finds nothing). */
+    pool[i].pid = 0;
+    if (pristine(pool[i].fd)) return;
+    pool_name(name, sizeof name, pool[i].id);
+    pool_forget((size_t)i);
+  } else {
+    name_for(name, sizeof name, pid);
+  }
   basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (basefd < 0) return;
-  name_for(name, sizeof name, pid);
   /* The usual case, an empty cgroup: one rmdir. */
   if (unlinkat(basefd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) kill_and_remove(basefd, name, false);
   close(basefd);
@@ -321,7 +483,7 @@ void contain_drop(pid_t pid)
 bool contain_create(struct contain *k)
 {
   static bool warned;
-  char name[32];
+  char name[sizeof k->name];
   int basefd;
 
   if (ahead.dirfd >= 0) {
@@ -332,13 +494,15 @@ bool contain_create(struct contain *k)
   }
   k->dirfd = k->basefd = k->killfd = -1;
   k->self_in = false;
+  k->spoilt = k->pooled = false;
+  name_for(k->name, sizeof k->name, getpid());
   if (!find_base()) return false;
   /* The broker's own cgroup belongs to root (or to the service manager
    * that delegated it to this root process): no user can prepare a name
    * in it. */
   basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (basefd >= 0) {
-    name_for(name, sizeof name, getpid());
+    memcpy(name, k->name, sizeof name);
     if (mkdirat(basefd, name, 0755) < 0 && errno == EEXIST) {
       /* left by a supervisor with this pid that died: what is in it is
        * a dead request's leftovers */
@@ -436,7 +600,7 @@ static unsigned walk(void)
 
 unsigned contain_end(struct contain *k)
 {
-  char name[32];
+  const char *name = k->name;
   int basefd;
   unsigned n;
 
@@ -445,7 +609,7 @@ unsigned contain_end(struct contain *k)
     /* Nothing but this process left: the cgroup goes with it, removed by
      * whoever reaps it (contain_drop). Otherwise this process leaves it
      * first, so that the kill below is not its own. */
-    if (only_self(k->dirfd)) {
+    if (!k->spoilt && only_self(k->dirfd)) {
       close(k->dirfd);
       close(k->killfd);
       close(k->basefd);
@@ -463,9 +627,18 @@ unsigned contain_end(struct contain *k)
       return n + walk();
     }
   }
-  name_for(name, sizeof name, getpid());
   basefd = k->basefd;
   k->basefd = -1;
+  if (k->pooled && !k->spoilt) {
+    /* The master's (contain_pool_pick): emptied, and left to it; it
+     * gives the cgroup to another worker only if nothing is in it. */
+    n = populated(k->dirfd) ? kill_all(k->dirfd, k->killfd, true) : 0;
+    close(k->dirfd);
+    close(k->killfd);
+    close(basefd);
+    k->dirfd = k->killfd = -1;
+    return n + walk();
+  }
   /* The usual end: the command and all it started are gone. rmdir
    * succeeds only on a cgroup with no process and no sub-cgroup, and
    * nothing can enter an empty one but root, so then there is nothing to
@@ -491,12 +664,19 @@ unsigned contain_end(struct contain *k)
 
 int contain_reap_dead(pid_t pid)
 {
-  char name[32];
+  char name[sizeof picked];
   int basefd, n;
+  ssize_t i = pid > 0 ? pool_of(pid) : -1;
   if (!find_base()) return -1;
+  if (i >= 0) {
+    /* A request's, its supervisor killed: removed, not used again. */
+    pool_name(name, sizeof name, pool[i].id);
+    pool_forget((size_t)i);
+  } else {
+    name_for(name, sizeof name, pid);
+  }
   basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (basefd < 0) return -1;
-  name_for(name, sizeof name, pid);
   n = kill_and_remove(basefd, name, false);
   close(basefd);
   return n;
@@ -507,8 +687,9 @@ void contain_warm(void)
   find_base();
 }
 
-/* Whether name is "ipcexec.PID" for a pid no process has (not even a
- * zombie awaiting its reaper); sets *pid. */
+/* Whether name is "ipcexec.PID", or "ipcexec.PID.N" of a master's pool,
+ * for a pid no process has (not even a zombie awaiting its reaper); sets
+ * *pid. */
 static bool stale_name(const char *name, pid_t *pid)
 {
   char *end;
@@ -516,6 +697,11 @@ static bool stale_name(const char *name, pid_t *pid)
   if (strncmp(name, "ipcexec.", 8) || name[8] < '1' || name[8] > '9') return false;
   errno = 0;
   n = strtol(name + 8, &end, 10);
+  if (*end == '.' && end[1] >= '1' && end[1] <= '9') {
+    char *id = end + 1;
+    errno = 0;
+    if (strtoul(id, &end, 10) > 0xffffffffUL) return false;
+  }
   if (*end || errno || n <= 0 || n != (pid_t)n) return false;
   *pid = (pid_t)n;
   return kill(*pid, 0) < 0 && errno == ESRCH;

@@ -2,8 +2,9 @@
  * request ends everything it started can be killed at once, however it
  * forked, whichever session or process group it moved to.
  *
- * The cgroup is "ipcexec.PID" (PID: the supervising process) directly
- * under the broker's own cgroup on the machine's cgroup2 mount (found in
+ * The cgroup is "ipcexec.PID" (PID: the supervising process), or one of
+ * a preforked master's pool, "ipcexec.MASTER.N" (below), directly under
+ * the broker's own cgroup on the machine's cgroup2 mount (found in
  * /proc/self/mountinfo and /proc/self/cgroup); under systemd that is the
  * service's delegated subtree (Delegate=yes in the unit). No controller is
  * enabled anywhere, so the cgroup v2 rule against processes in inner
@@ -35,6 +36,9 @@ struct contain {
   int basefd;           /* the broker's cgroup, to remove the request's */
   int killfd;           /* its cgroup.kill, open for writing */
   bool self_in;         /* the supervisor itself is in it (contain_enter) */
+  bool spoilt;          /* not to be used again (its command ran as uid 0) */
+  bool pooled;          /* one of a master's pool (contain_pool_pick) */
+  char name[48];        /* under basefd */
 };
 
 /* Creates the cgroup for a request supervised by this process. A stale
@@ -61,8 +65,8 @@ unsigned contain_end(struct contain *k);
  * /proc/self/mountinfo again (the parent's cgroup is theirs). */
 void contain_warm(void);
 
-/* At a broker's start: removes the cgroups "ipcexec.PID" under its own
- * whose PID no process has any more, left by supervisors or idle
+/* At a broker's start: removes the cgroups "ipcexec.PID" (and a pool's
+ * "ipcexec.PID.N") under its own whose PID no process has any more, left by supervisors or idle
  * workers that died with nobody to clean up after them (their broker
  * killed by SIGKILL, say); anything still in one is killed. Only cgroups
  * older than CONTAIN_SWEEP_AGE_S seconds are touched. Returns how many
@@ -78,8 +82,25 @@ unsigned contain_sweep(bool quiet);
  * where there is no writable cgroup2. */
 bool contain_enter(void);
 /* For a preforked broker's master, for every worker it reaps: removes the
- * worker's cgroup (contain_enter), killing what is still in it. */
+ * worker's cgroup (contain_enter), killing what is still in it, or, for
+ * a cgroup of the pool below, puts it back in the pool if it is as
+ * empty as when it was made. */
 void contain_drop(pid_t pid);
+
+/* The pool of a preforked master (ipcexecd), whose workers each serve one
+ * request: cgroups "ipcexec.MASTER.N" that the master makes once and
+ * hands to worker after worker, so that a request pays for no mkdir and
+ * no rmdir (with the kernel's work to destroy a cgroup, a tenth of a
+ * millisecond or more here). contain_pool_pick, before a fork, chooses a
+ * free one (making it if none is free) for the child's contain_enter;
+ * contain_pool_bind, after it, ties it to the child's pid (or frees it,
+ * the fork having failed). A cgroup goes back to the pool only when its
+ * worker is reaped and it holds no process and no sub-cgroup, and never
+ * after a command ran in it as uid 0, which could have changed its
+ * files: contain_end removes that one. The free ones are removed when
+ * the master exits. */
+void contain_pool_pick(void);
+void contain_pool_bind(pid_t pid);
 /* For a preforked broker's master: the cgroup that the dead process pid
  * supervised, if any, is killed and removed. Returns the number killed,
  * or -1 when there was no such cgroup. */

@@ -634,6 +634,9 @@ static int run(int sock, struct exec_decision *d, const struct exec_caller *c, s
   if (errfd[0] >= 0 && d->record) elog.rec = d;
   /* No writable cgroup2: the walk in contain_end does the work. */
   contain_create(&k);
+  /* A uid-0 command could change the cgroup's own files: its cgroup is
+   * removed at the end, never handed to another request. */
+  k.spoilt = d->target_uid == 0;
   supervisor = getpid();
   {
     struct child_args ca = { d, fds, sock, pipefd[1], errfd[1], errfd[0], pipefd[0], sfd, &k, supervisor, false, false };

@@ -48,7 +48,8 @@ rules '4242,65534.chain:allow="/bin/sh"
 4242,65534.cat:allow="/bin/cat"
 4242,65534.catnone:allow="/bin/cat",IPCSECCOMP="none"
 4242,65534.catstrict:allow="/bin/cat",IPCSECCOMP="strict"
-4242,0.sh:deny'
+4242,0.sh:deny
+4242,0.rootsh:allow="/bin/sh"'
 
 # Can a cgroup be created where the brokers started here will be? If not,
 # containment is the walk, and a dead worker's command cannot be found.
@@ -240,8 +241,10 @@ wait_running 1 || fail "the command started"
 cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
 victim=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
 if [ $CG = yes ]; then
-  grep -q "^0::.*/ipcexec\.$victim\$" "/proc/$cmdpid/cgroup" && pass "the command runs in the cgroup of its request" \
-    || fail "the command's cgroup: $(cat "/proc/$cmdpid/cgroup")"
+  # the pool's, which its worker entered before the request came
+  cg=$(grep '^0::' "/proc/$victim/cgroup")
+  case $cg in */ipcexec.$BPID.[1-9]*) ;; *) cg="not a cgroup of the pool: $cg" ;; esac
+  check "the command runs in the cgroup of its request" "$cg" "$(grep '^0::' "/proc/$cmdpid/cgroup")"
 fi
 kill -KILL "$victim"
 wait "$cl"
@@ -372,6 +375,7 @@ if [ $CG = yes ]; then
   kill -KILL "$sup"
   kill -KILL "$BPID"
   wait "$BPID" 2>/dev/null
+  dead=$BPID
   wait "$cl"
   alive() { local p; for p in $1; do kill -0 "$p" 2>/dev/null && echo "$p"; done; }
   i=0
@@ -384,10 +388,9 @@ if [ $CG = yes ]; then
   start_broker ipcexecd
   wait_for 1 "^ipcexecd: warning: removed [0-9]+ cgroups left by supervisors that died\$" "$T_LOG" \
     && pass "the next broker says it removed the cgroups left" || fail "no sweep: $(cat "$T_LOG")"
-  left=
-  for p in $idle $sup; do [ -d "$CGT/ipcexec.$p" ] && left="$left $p"; done
-  check "the next broker removed the dead workers' cgroups" "" "$left"
-  wait_for 1 "^ipcexecd: warning: 1 processes left in ipcexec\.$sup, whose supervisor is gone, killed\$" "$T_LOG" \
+  check "the next broker removed the dead workers' cgroups" "" \
+    "$(find "$CGT" -mindepth 1 -maxdepth 1 -name "ipcexec.$dead.*" -printf '%f ')"
+  wait_for 1 "^ipcexecd: warning: 1 processes left in ipcexec\.$dead\.[0-9]+, whose supervisor is gone, killed\$" "$T_LOG" \
     && pass "the next broker kills the unsupervised command, and says so" || fail "unsupervised command: $(cat "$T_LOG")"
   wait_gone 5 && pass "the unsupervised command is gone" || fail "the unsupervised command runs on"
   run do_as nobody sh -c 'echo ran' </dev/null
@@ -491,13 +494,65 @@ sleep 0.2
 check "no process made ahead outlives its broker" "" \
   "$(ps -eo pid=,args= | awk -v p="$EXECD" '$2 == p { print $1 }')"
 
+# --- 9: ipcexecd's pool of cgroups: each used again by a later request
+# once it is as empty as new, never after a uid-0 command, which could
+# have changed its files; the master removes its pool when it stops.
+if [ $CG = yes ]; then
+  start_broker ipcexecd
+  pooled() { find "$CGT" -mindepth 1 -maxdepth 1 -name "ipcexec.$BPID.*" -printf '%f\n' | sort; }
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    run do_as nobody sh -c "$T_TMP/sleep-$M 30 & echo left" </dev/null
+    [ "$RC $OUT" = "0 left" ] || fail "pool: request $i: $RC $OUT"
+    run do_as nobody sh -c 'echo ran' </dev/null
+    [ "$RC $OUT" = "0 ran" ] || fail "pool: request $i: $RC $OUT"
+  done
+  wait_gone 5 && pass "pool: what 10 requests left behind was killed" || fail "pool: leftovers run on"
+  top=$(pooled | sed 's/.*\.//' | sort -n | tail -1)
+  [ -n "$top" ] && [ "$top" -le 5 ] && pass "pool: 20 requests with 4 workers used cgroups 1 to $top" \
+    || fail "pool: 20 requests made cgroups up to ${top:-none}"
+  # A request in a cgroup used before: nothing but its own processes.
+  for i in 1 2 3; do
+    bg_do nobody sh -c "exec $T_TMP/sleep-$M 30" >/dev/null 2>&1 &
+    cl=$!
+    wait_running 1 || fail "pool: the command started"
+    cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
+    sup=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
+    cg=$(sed -n 's/^0:://p' "/proc/$cmdpid/cgroup")
+    check "pool, request $i: the cgroup ${cg##*/} holds its worker and its command alone" \
+      "$(printf '%s\n' "$sup" "$cmdpid" | sort -n)" "$(sort -n "$cgmnt$cg/cgroup.procs")"
+    pkill -KILL -u 65534 -f -- "$M"
+    wait "$cl"
+  done
+  # A uid-0 command's cgroup is gone once its request has ended.
+  bg_do 0 rootsh -c "exec $T_TMP/sleep-$M 31" >/dev/null 2>&1 &
+  cl=$!
+  i=0
+  while ! pgrep -u 0 -f -- "sleep-$M 31" >/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+  cmdpid=$(pgrep -u 0 -f -- "sleep-$M 31" | head -1)
+  cg=$(sed -n 's/^0:://p' "/proc/$cmdpid/cgroup" 2>/dev/null)
+  case $cg in */ipcexec.$BPID.[1-9]*) pass "pool: the uid-0 command runs in a cgroup of the pool" ;;
+    *) fail "pool: the uid-0 command's cgroup: ${cg:-none}" ;; esac
+  kill -KILL "$cmdpid"
+  wait "$cl"
+  check "pool: the uid-0 request ended" 137 "$?"
+  [ -n "$cg" ] && [ ! -d "$cgmnt$cg" ] && pass "pool: the uid-0 command's cgroup is not used again" \
+    || fail "pool: ${cg##*/} is still there, for the next request"
+  run do_as nobody sh -c 'echo ran' </dev/null
+  check "pool: the broker serves after it" "0 ran" "$RC $OUT"
+  stopped=$BPID
+  stop_broker
+  check "pool: the master removes its pool when it stops" "" \
+    "$(find "$CGT" -mindepth 1 -maxdepth 1 -name "ipcexec.$stopped.*" -printf '%f ')"
+fi
+
 # Whatever failed on the way (descriptors starved, supervisors killed), no
 # request's cgroup outlives its supervisor.
 if [ $CG = yes ]; then
   stale=
   for d in "$CGT"/ipcexec.*; do
     [ -d "$d" ] || continue
-    kill -0 "${d##*.}" 2>/dev/null || stale="$stale ${d##*/}"
+    p=${d##*/ipcexec.}
+    kill -0 "${p%%.*}" 2>/dev/null || stale="$stale ${d##*/}"
   done
   check "no request cgroup is left behind" "" "$stale"
 fi
