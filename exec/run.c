@@ -132,6 +132,11 @@ static int child_main(void *p)
  * the sandbox needs a few pages (group lists, the PATH search). */
 #define CHILD_STACK (256 * 1024)
 
+/* Headers older than Linux 5.9 lack close_range: then no syscall number
+ * is guessed; the call fails (ENOSYS) and nothing is made ahead. */
+#ifndef SYS_close_range
+#define SYS_close_range (-1)
+#endif
 #ifndef CLOSE_RANGE_UNSHARE
 #define CLOSE_RANGE_UNSHARE (1U << 1)
 #endif
