@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "audit.h"
 #include "contain.h"
@@ -29,14 +30,17 @@ struct ctx {
   uint64_t seq;
   struct exec_track *tracks;    /* one per worker, shared with the master */
   bool once;                    /* a fresh worker per request */
+  struct ipchandle *h;
 };
 
 /* In the master: a worker died. If it was supervising a command, the
  * command is killed with its cgroup and its end line written. */
-static void dead(void *p, unsigned slot, pid_t pid)
+static void dead(void *p, unsigned slot, pid_t pid, int wstat)
 {
   struct ctx *x = p;
-  exec_track_dead(&x->tracks[slot], pid);
+  /* Its cgroup may go to another worker only after a worker that ended
+   * as it should, and whose request could not have changed it. */
+  exec_track_dead(&x->tracks[slot], pid, WIFEXITED(wstat) && WEXITSTATUS(wstat) == 0);
 }
 
 /* In a fresh worker, before it accepts: what its request would otherwise
@@ -85,13 +89,14 @@ static int handle(void *p, int fd, const struct ipchandle_conn *conn)
     int code = exec_handle(fd, &caller, x->rules, x->timeout_ms);
     /* denied, or run otherwise: the process made ahead is not needed */
     exec_prepare_cancel();
+    if (contain_spent()) ipchandle_spent(x->h);
     return code;
   }
 }
 
 int main(int argc, char **argv)
 {
-  struct ctx x = { 0, REQUEST_DEFAULT_TIMEOUT_MS, 0, 0, false };
+  struct ctx x = { 0, REQUEST_DEFAULT_TIMEOUT_MS, 0, 0, false, 0 };
   char **rest;
   struct ipchandle *h;
 
@@ -99,6 +104,7 @@ int main(int argc, char **argv)
   version_arg(argc, argv);
   h = ipchandle_parse(argc, argv, USAGE, 1, &rest);
   x.rules = rest[0];
+  x.h = h;
   x.tracks = mmap(0, ipchandle_workers(h) * sizeof *x.tracks, PROT_READ | PROT_WRITE,
       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (x.tracks == MAP_FAILED) die_sys(111, "unable to map the request table");

@@ -54,6 +54,7 @@ struct ipchandle {
   void (*before_spawn)(void *);  /* ipchandle_on_spawn */
   void (*after_spawn)(void *, pid_t);
   void *spawn_ctx;
+  bool spent;                   /* ipchandle_spent */
   int once;                     /* 1 with -1, 0 with -R, -1 unset */
 };
 
@@ -363,7 +364,7 @@ static void worker(struct ipchandle *h, pid_t master, ipchandle_fn fn, void *ctx
     close(fd);
     /* -1: this process has served its connection; the next one gets a
      * fresh fork of the master, which no connection ever touched. */
-    if (h->once > 0) _exit(0);
+    if (h->once > 0) _exit(h->spent ? IPCHANDLE_EXIT_SPENT : 0);
   }
 }
 
@@ -445,7 +446,8 @@ int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx)
     got_chld = 0;
     while ((pid = waitpid(-1, &wstat, WNOHANG)) > 0) {
       for (unsigned i = 0; i < n; i++) {
-        bool done = h->once > 0 && WIFEXITED(wstat) && WEXITSTATUS(wstat) == 0;
+        bool done = h->once > 0 && WIFEXITED(wstat) &&
+            (WEXITSTATUS(wstat) == 0 || WEXITSTATUS(wstat) == IPCHANDLE_EXIT_SPENT);
         if (workers[i] != pid) continue;
         if (h->c.verbosity >= SERVER_ERRORS && !done)
           warn_x("worker %ld ended with status %d, replacing it", (long)pid, wstat);
@@ -453,10 +455,10 @@ int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx)
           /* -1: a worker that served its one connection, replaced at
            * once; what is left to clean up after it can wait */
           workers[i] = spawn(h, i, fn, ctx);
-          if (h->on_death) h->on_death(ctx, i, pid);
+          if (h->on_death) h->on_death(ctx, i, pid, wstat);
           continue;
         }
-        if (h->on_death) h->on_death(ctx, i, pid);
+        if (h->on_death) h->on_death(ctx, i, pid, wstat);
         if (got_term) {
           workers[i] = 0;
         } else {
@@ -476,9 +478,10 @@ int ipchandle_serve(struct ipchandle *h, ipchandle_fn fn, void *ctx)
     if (workers[i] > 0) kill(workers[i], SIGTERM);
   for (unsigned i = 0; i < n; i++)
     if (workers[i] > 0) {
-      while (waitpid(workers[i], 0, 0) < 0 && errno == EINTR)
+      int wstat = 0;
+      while (waitpid(workers[i], &wstat, 0) < 0 && errno == EINTR)
         ;
-      if (h->on_death) h->on_death(ctx, i, workers[i]);
+      if (h->on_death) h->on_death(ctx, i, workers[i], wstat);
     }
   free(workers);
   return 0;
@@ -517,6 +520,11 @@ void ipchandle_on_spawn(struct ipchandle *h, void (*before)(void *ctx),
   h->spawn_ctx = ctx;
   h->before_spawn = before;
   h->after_spawn = after;
+}
+
+void ipchandle_spent(struct ipchandle *h)
+{
+  h->spent = true;
 }
 
 int ipchandle_once(const struct ipchandle *h)

@@ -298,12 +298,18 @@ struct pooled {
   int fd;
   pid_t pid;
   unsigned id;
+  unsigned long long bound;     /* when it was tied to pid, in binds */
 };
 static struct pooled *pool;
 static size_t npool;
 static pid_t pool_owner;
 static unsigned pool_ids;
+static unsigned long long pool_binds;
 static ssize_t pool_picked = -1;
+/* In a worker given a cgroup of the pool: its master, and whether a
+ * request it served could have changed the cgroup (contain_spent). */
+static pid_t pool_master;
+static bool spent;
 /* The name contain_pool_pick chose: what the child of the fork enters. */
 static char picked[sizeof ahead.name];
 
@@ -323,7 +329,9 @@ static void pool_forget(size_t i)
 static bool pristine(int dirfd)
 {
   char buf[4096];
-  if (read_small(dirfd, "cgroup.events", buf, sizeof buf) <= 0 || !strstr(buf, "populated 0\n")) return false;
+  if (read_small(dirfd, "cgroup.events", buf, sizeof buf) <= 0 || !strstr(buf, "populated 0\n") ||
+      !strstr(buf, "frozen 0\n"))
+    return false;
   return read_small(dirfd, "cgroup.stat", buf, sizeof buf) > 0 && strstr(buf, "nr_descendants 0\n") &&
       strstr(buf, "nr_dying_descendants 0\n");
 }
@@ -371,15 +379,18 @@ void contain_pool_pick(void)
       npool += 8;
     }
     i = unused;
-    pool[i].id = ++pool_ids;
+    if (++pool_ids == 0) pool_ids = 1;
+    pool[i].id = pool_ids;
     pool_name(name, sizeof name, pool[i].id);
     /* Safe: the broker's own cgroup belongs to root (see contain_create),
      * and a name of a master with this pid that died is killed first. */
     basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (basefd < 0) return;
-    if (mkdirat(basefd, name, 0755) < 0 && errno == EEXIST) {
-      kill_and_remove(basefd, name, false);
-      mkdirat(basefd, name, 0755);
+    if (mkdirat(basefd, name, 0755) < 0 &&
+        (errno != EEXIST || (kill_and_remove(basefd, name, false), mkdirat(basefd, name, 0755) < 0))) {
+      /* not made new here (a stale one that would not go): not used */
+      close(basefd);
+      return;
     }
     fd = openat(basefd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) unlinkat(basefd, name, AT_REMOVEDIR);
@@ -396,12 +407,14 @@ void contain_pool_bind(pid_t pid)
 {
   if (pool_picked < 0) return;
   pool[pool_picked].pid = pid > 0 ? pid : 0;
+  pool[pool_picked].bound = ++pool_binds;
   pool_picked = -1;
   picked[0] = 0;
 }
 
-/* The pool cgroup called name, for this process's request. */
-static bool pool_open(struct contain *k, const char *name)
+/* The pool's cgroup called name, whose descriptor the master held as
+ * dirfd, for this process's request. */
+static bool pool_open(struct contain *k, const char *name, int dirfd)
 {
   k->dirfd = k->killfd = -1;
   k->self_in = k->spoilt = false;
@@ -409,7 +422,8 @@ static bool pool_open(struct contain *k, const char *name)
   snprintf(k->name, sizeof k->name, "%s", name);
   k->basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (k->basefd < 0) return false;
-  k->dirfd = openat(k->basefd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  /* the very directory the master made and checked, not one by its name */
+  k->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
   if (k->dirfd >= 0) k->killfd = openat(k->dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (k->killfd >= 0) return true;
   if (k->dirfd >= 0) close(k->dirfd);
@@ -418,25 +432,37 @@ static bool pool_open(struct contain *k, const char *name)
   return false;
 }
 
+/* In a worker: the master's pool is not its business (its descriptors
+ * are closed once the one it was given is its own). */
+static void pool_let_go(void)
+{
+  for (size_t i = 0; i < npool; i++)
+    if (pool[i].fd >= 0) close(pool[i].fd);
+  free(pool);
+  pool = 0;
+  npool = 0;
+  pool_owner = 0;
+  pool_picked = -1;
+}
+
+bool contain_spent(void)
+{
+  return spent;
+}
+
 bool contain_enter(void)
 {
   struct contain k;
   bool ok;
   if (ahead.dirfd >= 0) return false;
-  if (picked[0]) {
-    /* A worker of the master that picked it: the pool is the master's
-     * (its descriptors are not this process's business). */
-    for (size_t i = 0; i < npool; i++)
-      if (pool[i].fd >= 0) close(pool[i].fd);
-    free(pool);
-    pool = 0;
-    npool = 0;
-    pool_owner = 0;
-    ok = pool_open(&k, picked);
+  if (picked[0] && pool_picked >= 0) {
+    ok = pool_open(&k, picked, pool[pool_picked].fd);
+    pool_master = pool_owner;
     picked[0] = 0;
   } else {
     ok = contain_create(&k);
   }
+  pool_let_go();
   if (!ok) return false;
   /* "0" is this process: its request's command will be born inside. */
   if (!put(k.dirfd, "cgroup.procs", "0")) {
@@ -451,30 +477,38 @@ bool contain_enter(void)
 /* The entry of the pool that the worker pid had, or -1. */
 static ssize_t pool_of(pid_t pid)
 {
+  ssize_t found = -1;
+  /* The oldest: should the pid have been reused by the replacement forked
+   * before this one was dropped, that one is the live worker's. */
   for (size_t i = 0; i < npool; i++)
-    if (pool[i].fd >= 0 && pool[i].pid == pid) return (ssize_t)i;
-  return -1;
+    if (pool[i].fd >= 0 && pool[i].pid == pid && (found < 0 || pool[i].bound < pool[found].bound))
+      found = (ssize_t)i;
+  return found;
 }
 
-void contain_drop(pid_t pid)
+void contain_drop(pid_t pid, bool reusable)
 {
   char name[sizeof picked];
   int basefd;
   ssize_t i = pid > 0 ? pool_of(pid) : -1;
   if (!find_base()) return;
-  if (i >= 0) {
-    /* Safe to give to the next worker: nothing is in it, and a cgroup that
-     * a uid-0 command could have changed is never back here (its worker
-     * removed it; then this finds nothing). */
-    pool[i].pid = 0;
-    if (pristine(pool[i].fd)) return;
-    pool_name(name, sizeof name, pool[i].id);
-    pool_forget((size_t)i);
-  } else {
-    name_for(name, sizeof name, pid);
-  }
   basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (basefd < 0) return;
+  if (i >= 0) {
+    /* Safe to give to the next worker: its worker ended as it should
+     * (not killed, and none of its requests could have changed the
+     * cgroup's files: ipchandle_spent), and nothing is in it. */
+    pool[i].pid = 0;
+    if (reusable && pristine(pool[i].fd)) {
+      close(basefd);
+      return;
+    }
+    pool_name(name, sizeof name, pool[i].id);
+    pool_forget((size_t)i);
+    if (unlinkat(basefd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) kill_and_remove(basefd, name, false);
+  }
+  /* and the worker's own, made where the pool's would not do */
+  name_for(name, sizeof name, pid);
   /* The usual case, an empty cgroup: one rmdir. */
   if (unlinkat(basefd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) kill_and_remove(basefd, name, false);
   close(basefd);
@@ -604,12 +638,14 @@ unsigned contain_end(struct contain *k)
   int basefd;
   unsigned n;
 
+  if (k->pooled && k->spoilt) spent = true;
+
   if (k->dirfd < 0) return walk();
   if (k->self_in) {
     /* Nothing but this process left: the cgroup goes with it, removed by
      * whoever reaps it (contain_drop). Otherwise this process leaves it
      * first, so that the kill below is not its own. */
-    if (!k->spoilt && only_self(k->dirfd)) {
+    if (!k->spoilt && (!k->pooled || getppid() == pool_master) && only_self(k->dirfd)) {
       close(k->dirfd);
       close(k->killfd);
       close(k->basefd);
@@ -629,7 +665,7 @@ unsigned contain_end(struct contain *k)
   }
   basefd = k->basefd;
   k->basefd = -1;
-  if (k->pooled && !k->spoilt) {
+  if (k->pooled && !k->spoilt && getppid() == pool_master) {
     /* The master's (contain_pool_pick): emptied, and left to it; it
      * gives the cgroup to another worker only if nothing is in it. */
     n = populated(k->dirfd) ? kill_all(k->dirfd, k->killfd, true) : 0;
@@ -668,16 +704,19 @@ int contain_reap_dead(pid_t pid)
   int basefd, n;
   ssize_t i = pid > 0 ? pool_of(pid) : -1;
   if (!find_base()) return -1;
-  if (i >= 0) {
-    /* A request's, its supervisor killed: removed, not used again. */
-    pool_name(name, sizeof name, pool[i].id);
-    pool_forget((size_t)i);
-  } else {
-    name_for(name, sizeof name, pid);
-  }
   basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (basefd < 0) return -1;
+  /* A request's, its supervisor killed: removed, not used again. Its
+   * worker may also have made one of its own, had the pool's not done. */
+  name_for(name, sizeof name, pid);
   n = kill_and_remove(basefd, name, false);
+  if (i >= 0) {
+    int m;
+    pool_name(name, sizeof name, pool[i].id);
+    pool_forget((size_t)i);
+    m = kill_and_remove(basefd, name, false);
+    if (m >= 0) n = n < 0 ? m : n + m;
+  }
   close(basefd);
   return n;
 }
@@ -705,6 +744,41 @@ static bool stale_name(const char *name, pid_t *pid)
   if (*end || errno || n <= 0 || n != (pid_t)n) return false;
   *pid = (pid_t)n;
   return kill(*pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Whether the cgroup name (of a dead master's pool) still holds one of
+ * its workers, ending its request after the master's death: a process of
+ * uid 0 running this very program. That worker removes the cgroup itself
+ * (contain_end); a command cannot pass for one (not as uid 0 unless the
+ * rule trusts it as root already). */
+static bool holds_worker(int basefd, const char *name)
+{
+  char buf[4096], self[4096], exe[4096], path[64], *p, *end;
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  int fd = openat(basefd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  bool found = false;
+  if (fd < 0 || n <= 0) {
+    if (fd >= 0) close(fd);
+    return false;
+  }
+  self[n] = 0;
+  if (read_small(fd, "cgroup.procs", buf, sizeof buf) > 0)
+    for (p = buf; *p && !found; p = end) {
+      long pid = strtol(p, &end, 10);
+      struct stat st;
+      ssize_t m;
+      if (end == p) break;
+      while (*end == '\n') end++;
+      snprintf(path, sizeof path, "/proc/%ld", pid);
+      if (stat(path, &st) < 0 || st.st_uid != 0) continue;
+      snprintf(path, sizeof path, "/proc/%ld/exe", pid);
+      m = readlink(path, exe, sizeof exe - 1);
+      if (m <= 0) continue;
+      exe[m] = 0;
+      found = !strcmp(exe, self);
+    }
+  close(fd);
+  return found;
 }
 
 unsigned contain_sweep(bool quiet)
@@ -744,6 +818,7 @@ unsigned contain_sweep(bool quiet)
       continue;
     }
     if (errno != EBUSY) continue;
+    if (strchr(e->d_name + 8, '.') && holds_worker(basefd, e->d_name)) continue;
     n = kill_and_remove(basefd, e->d_name, false);
     if (n < 0) continue;
     if (n > 0 && !quiet) warn_x("%d processes left in %s, whose supervisor is gone, killed", n, e->d_name);

@@ -83,9 +83,10 @@ unsigned contain_sweep(bool quiet);
 bool contain_enter(void);
 /* For a preforked broker's master, for every worker it reaps: removes the
  * worker's cgroup (contain_enter), killing what is still in it, or, for
- * a cgroup of the pool below, puts it back in the pool if it is as
- * empty as when it was made. */
-void contain_drop(pid_t pid);
+ * a cgroup of the pool below, puts it back in the pool if reusable (the
+ * worker exited as it should, not spent) and it is as empty as when it
+ * was made. */
+void contain_drop(pid_t pid, bool reusable);
 
 /* The pool of a preforked master (ipcexecd), whose workers each serve one
  * request: cgroups "ipcexec.MASTER.N" that the master makes once and
@@ -95,12 +96,22 @@ void contain_drop(pid_t pid);
  * free one (making it if none is free) for the child's contain_enter;
  * contain_pool_bind, after it, ties it to the child's pid (or frees it,
  * the fork having failed). A cgroup goes back to the pool only when its
- * worker is reaped and it holds no process and no sub-cgroup, and never
- * after a command ran in it as uid 0, which could have changed its
- * files: contain_end removes that one. The free ones are removed when
- * the master exits. */
+ * worker is reaped, exited as it should, and it holds no process and no
+ * sub-cgroup, is not frozen, and never after a command ran in it as uid
+ * 0 or with capabilities, which could have changed its files (contain_spent).
+ * The free ones are removed when
+ * the master exits normally (one killed outright leaves them to the next
+ * broker's sweep). */
 void contain_pool_pick(void);
 void contain_pool_bind(pid_t pid);
+
+/* In a worker given a cgroup of the pool: whether a request it served
+ * ran a command that could have changed the cgroup's files (uid 0, or
+ * capabilities kept), so that the cgroup must not be used again: the
+ * worker says so to its master (ipchandle_spent). Such a cgroup is also
+ * removed at the end of its request, as is the worker's cgroup when its
+ * master is gone. */
+bool contain_spent(void);
 /* For a preforked broker's master: the cgroup that the dead process pid
  * supervised, if any, is killed and removed. Returns the number killed,
  * or -1 when there was no such cgroup. */

@@ -639,9 +639,9 @@ static int run(int sock, struct exec_decision *d, const struct exec_caller *c, s
   if (errfd[0] >= 0 && d->record) elog.rec = d;
   /* No writable cgroup2: the walk in contain_end does the work. */
   contain_create(&k);
-  /* A uid-0 command could change the cgroup's own files: its cgroup is
-   * removed at the end, never handed to another request. */
-  k.spoilt = d->target_uid == 0;
+  /* A uid-0 command, or one that keeps capabilities, could change the
+   * cgroup's own files: its cgroup is never handed to another request. */
+  k.spoilt = d->target_uid == 0 || d->policy.caps || d->policy.caps_all;
   supervisor = getpid();
   {
     struct child_args ca = { d, fds, sock, pipefd[1], errfd[1], errfd[0], pipefd[0], sfd, &k, supervisor, false, false };
@@ -877,7 +877,7 @@ int exec_run(int sock, struct exec_decision *d, const struct exec_caller *c, str
   return code;
 }
 
-void exec_track_dead(struct exec_track *t, pid_t worker)
+void exec_track_dead(struct exec_track *t, pid_t worker, bool reusable)
 {
   struct audit a;
   int n, was = (int)worker;
@@ -888,7 +888,7 @@ void exec_track_dead(struct exec_track *t, pid_t worker)
    * now may be the request of the worker that replaced it. */
   if (atomic_load(&t->active) != (int)worker) {
     /* the cgroup it entered waiting for a request, if any */
-    contain_drop(worker);
+    contain_drop(worker, reusable);
     return;
   }
   n = contain_reap_dead(worker);

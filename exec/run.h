@@ -44,8 +44,9 @@ extern bool exec_stopping;
 
 /* In the master, for a worker that died: if t says it supervised a
  * command, the command's cgroup is killed and an end line with
- * status=lost is written. */
-void exec_track_dead(struct exec_track *t, pid_t worker);
+ * status=lost is written. Otherwise its cgroup is dropped, or given back
+ * to the pool if reusable (the worker ended as it should; contain_drop). */
+void exec_track_dead(struct exec_track *t, pid_t worker, bool reusable);
 
 /* Attached mode: sends the status message (attach.h) on sock. */
 void exec_send_status(int sock, char kind, int value);
