@@ -379,7 +379,13 @@ void contain_pool_pick(void)
       npool += 8;
     }
     i = unused;
-    if (++pool_ids == 0) pool_ids = 1;
+    /* a new id, none held (should the count ever wrap) */
+    for (bool held = true; held;) {
+      if (++pool_ids == 0) pool_ids = 1;
+      held = false;
+      for (size_t j = 0; j < npool; j++)
+        if (pool[j].fd >= 0 && pool[j].id == pool_ids) held = true;
+    }
     pool[i].id = pool_ids;
     pool_name(name, sizeof name, pool[i].id);
     /* Safe: the broker's own cgroup belongs to root (see contain_create),
@@ -491,22 +497,23 @@ void contain_drop(pid_t pid, bool reusable)
   char name[sizeof picked];
   int basefd;
   ssize_t i = pid > 0 ? pool_of(pid) : -1;
+  bool pooled = false;
   if (!find_base()) return;
-  basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (basefd < 0) return;
   if (i >= 0) {
     /* Safe to give to the next worker: its worker ended as it should
      * (not killed, and none of its requests could have changed the
-     * cgroup's files: ipchandle_spent), and nothing is in it. */
+     * cgroup's files: ipchandle_spent), and nothing is in it. Otherwise
+     * out of the pool at once, whatever happens below. */
     pool[i].pid = 0;
-    if (reusable && pristine(pool[i].fd)) {
-      close(basefd);
-      return;
-    }
+    if (reusable && pristine(pool[i].fd)) return;
     pool_name(name, sizeof name, pool[i].id);
     pool_forget((size_t)i);
-    if (unlinkat(basefd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) kill_and_remove(basefd, name, false);
+    pooled = true;
   }
+  basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (basefd < 0) return;
+  if (pooled && unlinkat(basefd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    kill_and_remove(basefd, name, false);
   /* and the worker's own, made where the pool's would not do */
   name_for(name, sizeof name, pid);
   /* The usual case, an empty cgroup: one rmdir. */
@@ -703,18 +710,21 @@ int contain_reap_dead(pid_t pid)
   char name[sizeof picked];
   int basefd, n;
   ssize_t i = pid > 0 ? pool_of(pid) : -1;
+  char pname[sizeof picked];
   if (!find_base()) return -1;
+  /* A request's, its supervisor killed: out of the pool at once, removed.
+   * Its worker may also have made one of its own, had the pool's not done. */
+  pname[0] = 0;
+  if (i >= 0) {
+    pool_name(pname, sizeof pname, pool[i].id);
+    pool_forget((size_t)i);
+  }
   basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (basefd < 0) return -1;
-  /* A request's, its supervisor killed: removed, not used again. Its
-   * worker may also have made one of its own, had the pool's not done. */
   name_for(name, sizeof name, pid);
   n = kill_and_remove(basefd, name, false);
-  if (i >= 0) {
-    int m;
-    pool_name(name, sizeof name, pool[i].id);
-    pool_forget((size_t)i);
-    m = kill_and_remove(basefd, name, false);
+  if (pname[0]) {
+    int m = kill_and_remove(basefd, pname, false);
     if (m >= 0) n = n < 0 ? m : n + m;
   }
   close(basefd);
@@ -762,19 +772,34 @@ static bool holds_worker(int basefd, const char *name)
     return false;
   }
   self[n] = 0;
+  if (n > 10 && !strcmp(self + n - 10, " (deleted)")) self[n - 10] = 0;
   if (read_small(fd, "cgroup.procs", buf, sizeof buf) > 0)
     for (p = buf; *p && !found; p = end) {
       long pid = strtol(p, &end, 10);
-      struct stat st;
+      char status[4096], *uid;
       ssize_t m;
-      if (end == p) break;
+      size_t len;
+      if (end == p || *end != '\n') break;   /* a pid cut short is no pid */
       while (*end == '\n') end++;
+      /* all four uids 0, from status: a process that is not dumpable
+       * shows as root's in /proc whoever it is */
       snprintf(path, sizeof path, "/proc/%ld", pid);
-      if (stat(path, &st) < 0 || st.st_uid != 0) continue;
+      m = -1;
+      {
+        int dfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+          m = read_small(dfd, "status", status, sizeof status);
+          close(dfd);
+        }
+      }
+      if (m <= 0 || !(uid = strstr(status, "\nUid:\t")) || strncmp(uid + 6, "0\t0\t0\t0\n", 8)) continue;
       snprintf(path, sizeof path, "/proc/%ld/exe", pid);
       m = readlink(path, exe, sizeof exe - 1);
       if (m <= 0) continue;
       exe[m] = 0;
+      /* a worker of a broker since upgraded runs a file since replaced */
+      len = strlen(exe);
+      if (len > 10 && !strcmp(exe + len - 10, " (deleted)")) exe[len - 10] = 0;
       found = !strcmp(exe, self);
     }
   close(fd);

@@ -496,8 +496,9 @@ check "no process made ahead outlives its broker" "" \
   "$(ps -eo pid=,args= | awk -v p="$EXECD" '$2 == p { print $1 }')"
 
 # --- 9: ipcexecd's pool of cgroups: each used again by a later request
-# once it is as empty as new, never after a uid-0 command, which could
-# have changed its files; the master removes its pool when it stops.
+# once it is as empty as new, never after a uid-0 command or one that kept
+# a capability, which could have changed its files, nor after a worker
+# killed; the master removes its pool when it stops.
 if [ $CG = yes ]; then
   start_broker ipcexecd
   pooled() { find "$CGT" -mindepth 1 -maxdepth 1 -name "ipcexec.$BPID.*" -printf '%f\n' | sort; }
@@ -544,6 +545,8 @@ if [ $CG = yes ]; then
   wait_running 1 || fail "pool: the command with a capability started"
   cmdpid=$(pgrep -u 65534 -f -- "sleep-$M 32" | head -1)
   cg=$(sed -n 's/^0:://p' "/proc/$cmdpid/cgroup" 2>/dev/null)
+  case $cg in */ipcexec.$BPID.[1-9]*) pass "pool: the command with a capability runs in a cgroup of the pool" ;;
+    *) fail "pool: the command with a capability: its cgroup ${cg:-none}" ;; esac
   kill -KILL "$cmdpid"
   wait "$cl"
   [ -n "$cg" ] && [ ! -d "$cgmnt$cg" ] && pass "pool: a cgroup whose command kept a capability is not used again" \
@@ -551,8 +554,18 @@ if [ $CG = yes ]; then
   # Nor that of an idle worker killed by a signal. (Only its wait status
   # says so where nothing is made ahead, as in a sanitizer build; else its
   # process made ahead may also still be in the cgroup when it is reaped.)
-  w=$(pgrep -P "$BPID" | head -1)
-  cg=$(sed -n 's/^0:://p' "/proc/$w/cgroup")
+  # (one that has entered its cgroup: a worker forked a moment ago may not
+  # have yet)
+  i=0 w='' cg=''
+  while [ $i -lt 100 ]; do
+    for w in $(pgrep -P "$BPID"); do
+      cg=$(sed -n 's/^0:://p' "/proc/$w/cgroup" 2>/dev/null)
+      case $cg in */ipcexec.$BPID.[1-9]*) break 2 ;; esac
+    done
+    cg=
+    sleep 0.05; i=$((i + 1))
+  done
+  [ -n "$cg" ] || fail "pool: no idle worker in a cgroup of the pool"
   kill -KILL "$w"
   i=0
   while [ -d "$cgmnt$cg" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
