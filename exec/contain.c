@@ -758,9 +758,11 @@ static bool stale_name(const char *name, pid_t *pid)
 
 /* Whether the cgroup name (of a dead master's pool) still holds one of
  * its workers, ending its request after the master's death: a process of
- * uid 0 running this very program. That worker removes the cgroup itself
- * (contain_end); a command cannot pass for one (not as uid 0 unless the
- * rule trusts it as root already). */
+ * uid 0 running this very program, or an ipcexecd (only ipcexecd makes
+ * pool cgroups, and ipcserver sweeps them too). That worker removes the
+ * cgroup itself (contain_end); a command cannot pass for one (not as uid
+ * 0 unless the rule trusts it as root already, and then it could run
+ * ipcexecd itself). */
 static bool holds_worker(int basefd, const char *name)
 {
   char buf[4096], self[4096], exe[4096], path[64], *p, *end;
@@ -800,7 +802,10 @@ static bool holds_worker(int basefd, const char *name)
       /* a worker of a broker since upgraded runs a file since replaced */
       len = strlen(exe);
       if (len > 10 && !strcmp(exe + len - 10, " (deleted)")) exe[len - 10] = 0;
-      found = !strcmp(exe, self);
+      {
+        const char *file = strrchr(exe, '/');
+        found = !strcmp(exe, self) || (file && !strcmp(file + 1, "ipcexecd"));
+      }
     }
   close(fd);
   return found;

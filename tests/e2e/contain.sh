@@ -400,6 +400,55 @@ if [ $CG = yes ]; then
   pkill -KILL -u 65534 -f -- "$M"
 fi
 
+# --- 6: the same, but the worker supervising a command outlives its
+# master: it ends its request on the SIGTERM its master's death sends it.
+# Held stopped meanwhile, it is still there when the next broker sweeps,
+# whichever broker that is: the sweep leaves its cgroup to it, and the
+# worker, once it runs again, ends the request as on any SIGTERM and
+# removes its cgroup itself.
+if [ $CG = yes ]; then
+  for next in ipcexecd ipcserver; do
+    start_broker ipcexecd
+    bg_do nobody sh -c "exec $T_TMP/sleep-$M 30" >/dev/null 2>&1 &
+    cl=$!
+    wait_running 1 || fail "orphaned worker, then $next: the command started"
+    cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
+    sup=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
+    supcg=$(sed -n 's|^0::.*/||p' "/proc/$sup/cgroup")
+    # the worker writes on to the file it has open, under another name
+    oldlog=$T_LOG.orphan
+    mv "$T_LOG" "$oldlog"
+    kill -STOP "$sup"
+    kill -KILL "$BPID"
+    wait "$BPID" 2>/dev/null
+    case $supcg in ipcexec.$BPID.[1-9]*) ;; *) fail "orphaned worker: not in a cgroup of the pool: $supcg" ;; esac
+    sleep 2.5
+    start_broker "$next"
+    # served: the sweep, done before or beside the first request, is over
+    run do_as nobody sh -c 'echo ran' </dev/null
+    check "orphaned worker, then $next: the next broker serves" "0 ran" "$RC $OUT"
+    [ "$(awk '{print $3}' "/proc/$sup/stat" 2>/dev/null)" = T ] \
+      && pass "orphaned worker, then $next: the sweep leaves the worker alone" \
+      || fail "orphaned worker, then $next: the sweep killed the worker"
+    check "orphaned worker, then $next: and its command" 1 "$(running)"
+    [ -d "$CGT/$supcg" ] && pass "orphaned worker, then $next: and its cgroup" \
+      || fail "orphaned worker, then $next: its cgroup $supcg went"
+    kill -CONT "$sup"
+    wait "$cl"
+    check "orphaned worker, then $next: the client gets the command's status (SIGTERM)" 143 "$?"
+    wait_gone 5 && pass "orphaned worker, then $next: the command ends with the request" \
+      || fail "orphaned worker, then $next: the command runs on"
+    wait_for 1 "^ipcexec: end 4242\.4343,65534\.sh .* status=signal:15 " "$oldlog" \
+      && pass "orphaned worker, then $next: its end line" || fail "orphaned worker, then $next: end line: $(cat "$oldlog")"
+    i=0
+    while [ -d "$CGT/$supcg" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    [ -d "$CGT/$supcg" ] && fail "orphaned worker, then $next: its cgroup $supcg is left" \
+      || pass "orphaned worker, then $next: the worker removed its cgroup"
+    stop_broker
+    pkill -KILL -u 65534 -f -- "$M"
+  done
+fi
+
 # --- 7: ipcserver runs its own ipcexec's code in the connection's child,
 # without an exec; a copy of ipcexec elsewhere, or ipcexec changed since
 # the server started, is exec'd. The supervisor (the command's parent)
