@@ -600,9 +600,10 @@ if [ $CG = yes ]; then
   wait "$cl"
   [ -n "$cg" ] && [ ! -d "$cgmnt$cg" ] && pass "pool: a cgroup whose command kept a capability is not used again" \
     || fail "pool: ${cg##*/} (IPCCAPS) is still there, for the next request"
-  # Nor that of an idle worker killed by a signal. (Only its wait status
-  # says so where nothing is made ahead, as in a sanitizer build; else its
-  # process made ahead may also still be in the cgroup when it is reaped.)
+  # Nor that of an idle worker killed by a signal: only its wait status
+  # says so, once its process made ahead (none in a sanitizer build) has
+  # been killed first and has left the cgroup, which then looks as empty
+  # as new when the master reaps the worker.
   # (one that has entered its cgroup: a worker forked a moment ago may not
   # have yet)
   i=0 w='' cg=''
@@ -615,6 +616,10 @@ if [ $CG = yes ]; then
     sleep 0.05; i=$((i + 1))
   done
   [ -n "$cg" ] || fail "pool: no idle worker in a cgroup of the pool"
+  for p in $(pgrep -P "$w"); do kill -KILL "$p"; done
+  i=0
+  while [ "$(cat "$cgmnt$cg/cgroup.procs")" != "$w" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+  check "pool: the idle worker alone in its cgroup" "$w" "$(cat "$cgmnt$cg/cgroup.procs")"
   kill -KILL "$w"
   i=0
   while [ -d "$cgmnt$cg" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
