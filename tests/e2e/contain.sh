@@ -140,6 +140,16 @@ stop_broker() {
 }
 do_as() { as 4242 4343 env IPCEXECPATH="$S" "$DO" "$@"; }
 bg_do() { setpriv --reuid=4242 --regid=4343 --clear-groups -- env IPCEXECPATH="$S" "$DO" "$@" </dev/null; }
+# supervised WHAT: nobody's command sleeping 30 s through the broker, in
+# the background: its client's pid in cl, the command's in cmdpid, its
+# supervisor's in sup.
+supervised() {
+  bg_do nobody sh -c "exec $T_TMP/sleep-$M 30" >/dev/null 2>&1 &
+  cl=$!
+  wait_running 1 || fail "$1: the command started"
+  cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
+  sup=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
+}
 
 for B in ipcserver ipcexecd; do
   start_broker "$B"
@@ -236,18 +246,14 @@ done
 
 # --- 5: SIGKILL of the worker supervising a command
 start_broker ipcexecd
-bg_do nobody sh -c "exec $T_TMP/sleep-$M 30" >/dev/null 2>&1 &
-cl=$!
-wait_running 1 || fail "the command started"
-cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
-victim=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
+supervised "worker killed"
 if [ $CG = yes ]; then
   # the pool's, which its worker entered before the request came
-  cg=$(grep '^0::' "/proc/$victim/cgroup")
+  cg=$(grep '^0::' "/proc/$sup/cgroup")
   case $cg in */ipcexec.$BPID.[1-9]*) ;; *) cg="not a cgroup of the pool: $cg" ;; esac
   check "the command runs in the cgroup of its request" "$cg" "$(grep '^0::' "/proc/$cmdpid/cgroup")"
 fi
-kill -KILL "$victim"
+kill -KILL "$sup"
 wait "$cl"
 check "worker killed: the client learns the broker failed" 111 "$?"
 if [ $CG = yes ]; then
@@ -257,7 +263,7 @@ else
   left=unknown
 fi
 pkill -KILL -u 65534 -f -- "$M"
-wait_for 1 "^ipcexec: end 4242\.4343,65534\.sh req=$victim\.[0-9]+ pid=[0-9]+ status=lost duration_ms=[0-9.]+ leftovers=$left\$" "$T_LOG" \
+wait_for 1 "^ipcexec: end 4242\.4343,65534\.sh req=$sup\.[0-9]+ pid=[0-9]+ status=lost duration_ms=[0-9.]+ leftovers=$left\$" "$T_LOG" \
   && pass "worker killed: the master writes the end line" || fail "worker killed: end line: $(grep -a end "$T_LOG")"
 accounted "worker killed" "sh"
 
@@ -364,11 +370,7 @@ if [ $CG = yes ]; then
   start_broker ipcexecd
   i=0
   while [ "$(find "$CGT" -mindepth 1 -maxdepth 1 -name 'ipcexec.*' | wc -l)" -lt 4 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-  bg_do nobody sh -c "exec $T_TMP/sleep-$M 30" >/dev/null 2>&1 &
-  cl=$!
-  wait_running 1 || fail "killed outright: the command started"
-  cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
-  sup=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
+  supervised "killed outright"
   idle=$(pgrep -P "$BPID" | grep -v -x "$sup" | tr '\n' ' ')
   # The master held still, so that it cannot reap the supervisor and
   # clean up after it: both are gone before anyone could.
@@ -409,11 +411,7 @@ fi
 if [ $CG = yes ]; then
   for next in ipcexecd ipcserver; do
     start_broker ipcexecd
-    bg_do nobody sh -c "exec $T_TMP/sleep-$M 30" >/dev/null 2>&1 &
-    cl=$!
-    wait_running 1 || fail "orphaned worker, then $next: the command started"
-    cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
-    sup=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
+    supervised "orphaned worker, then $next"
     supcg=$(sed -n 's|^0::.*/||p' "/proc/$sup/cgroup")
     # the worker writes on to the file it has open, under another name
     oldlog=$T_LOG.orphan
@@ -467,11 +465,7 @@ for how in builtin copy changed wrapper; do
     builtin) start_broker ipcserver; want=$(readlink -f "$SERVER") ;;
     changed) start_broker ipcserver; touch "$IPCEXEC"; want=$(readlink -f "$IPCEXEC") ;;
   esac
-  bg_do nobody sh -c "exec $T_TMP/sleep-$M 30" >/dev/null 2>&1 &
-  cl=$!
-  wait_running 1 || fail "ipcserver, $how: the command started"
-  cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
-  sup=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
+  supervised "ipcserver, $how"
   check "ipcserver, $how: the supervisor runs $want" "$want" "$(readlink "/proc/$sup/exe")"
   [ $how = builtin ] && check "ipcserver, builtin: the supervisor is called ipcexec" ipcexec "$(cat "/proc/$sup/comm")"
   pkill -KILL -u 65534 -f -- "$M"
@@ -563,11 +557,7 @@ if [ $CG = yes ]; then
     || fail "pool: 20 requests made cgroups up to ${top:-none}"
   # A request in a cgroup used before: nothing but its own processes.
   for i in 1 2 3; do
-    bg_do nobody sh -c "exec $T_TMP/sleep-$M 30" >/dev/null 2>&1 &
-    cl=$!
-    wait_running 1 || fail "pool: the command started"
-    cmdpid=$(pgrep -u 65534 -f -- "sleep-$M" | head -1)
-    sup=$(ps -o ppid= -p "$cmdpid" | tr -d " ")
+    supervised "pool"
     cg=$(sed -n 's/^0:://p' "/proc/$cmdpid/cgroup")
     check "pool, request $i: the cgroup ${cg##*/} holds its worker and its command alone" \
       "$(printf '%s\n' "$sup" "$cmdpid" | sort -n)" "$(sort -n "$cgmnt$cg/cgroup.procs")"
