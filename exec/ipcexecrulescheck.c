@@ -1,10 +1,11 @@
-/* ipcexecrulescheck [-e] rules.cdb [arg ...]: what the exec rules do for a
+/* ipcexecrulescheck [-et] rules.cdb [arg ...]: what the exec rules do for a
  * request from $IPCREMOTEEUID/$IPCREMOTEEGID to run $IPCCOMMAND with the
  * arguments arg ... as $IPCUID (default 0), using ipcexec's own lookup.
  * With no matching rule the answer is deny: ipcexec fails closed. For an
  * allowed request it then shows the sandbox ipcexec would build, from
  * ipcexec's own decision code. -e: the exit status is the decision, 0
- * allow, 1 deny, 111 when ipcexec would fail. */
+ * allow, 1 deny, 111 when ipcexec would fail. -t: the request comes from
+ * a terminal, as ipcdo's from an interactive shell (IPCPTY). */
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -18,7 +19,7 @@
 #include "scan.h"
 #include "version.h"
 
-#define USAGE "ipcexecrulescheck [ -e ] rules.cdb [ arg ... ]"
+#define USAGE "ipcexecrulescheck [ -et ] rules.cdb [ arg ... ]"
 
 int main(int argc, char **argv)
 {
@@ -27,12 +28,12 @@ int main(int argc, char **argv)
   enum rules_result r;
   const char *cmd, *uidstr;
   uint32_t uid = 0;
-  bool status;
+  bool status, tty;
   int fd, opt, code;
 
   die_init("ipcexecrulescheck");
   version_arg(argc, argv);
-  opt = rules_check_options(argc, argv, USAGE, &status);
+  opt = rules_check_options(argc, argv, USAGE, &status, &tty);
   argv += opt - 1;
   argc -= opt - 1;
   if (argc < 2 || !argv[1][0]) die_usage(USAGE);
@@ -57,15 +58,20 @@ int main(int argc, char **argv)
     char **args = calloc((size_t)argc, sizeof *args);
     struct request req = { .uid = uid, .argc = (uint32_t)argc - 1, .argv = args };
     if (!args) die_nomem();
+    /* from a terminal: a pty is asked for, as ipcdo asks without -T */
+    req.pty.want = tty;
     args[0] = (char *)cmd;
     for (int i = 2; i < argc; i++) args[i - 1] = argv[i];
     exec_decide(&d, &c, &req, fd, false);
     if (d.verdict == EXEC_ALLOW) {
       printf("run as uid %u gid %u (%s)\n", d.target_uid, d.target_gid, d.target_name);
       printf("execute %s\n", d.path ? d.path : "(looked up in the fixed PATH)");
+      if (d.use_pty) printf("on a pty of its own, the caller's terminal relayed\n");
       sandbox_policy_describe(&d.policy, stdout);
     } else {
       printf("ipcexec would refuse: %s\n", d.reason);
+      if (!tty && d.policy.pty == SANDBOX_PTY_REQUIRE)
+        printf("(this was a request without a terminal: -t checks one from a terminal)\n");
       code = d.verdict == EXEC_DENY ? 1 : EXIT_TEMP;
     }
     exec_decision_free(&d);

@@ -23,7 +23,7 @@ int main(int argc, char **argv)
 
   die_init("ipcrulescheck");
   version_arg(argc, argv);
-  opt = rules_check_options(argc, argv, USAGE, &status);
+  opt = rules_check_options(argc, argv, USAGE, &status, 0);
   argv += opt - 1;
   argc -= opt - 1;
   if (argc != 2 || !argv[1][0]) die_usage(USAGE);

@@ -18,13 +18,15 @@ static void get_id(const char *var, bool *has, uint32_t *id)
   *has = true;
 }
 
-int rules_check_options(int argc, char **argv, const char *usage, bool *status)
+int rules_check_options(int argc, char **argv, const char *usage, bool *status, bool *tty)
 {
   int opt;
   *status = false;
+  if (tty) *tty = false;
   opterr = 0;
-  while ((opt = getopt(argc, argv, "+eV")) != -1) {
+  while ((opt = getopt(argc, argv, tty ? "+etV" : "+eV")) != -1) {
     if (opt == 'e') *status = true;
+    else if (opt == 't' && tty) *tty = true;
     else if (opt == 'V') version_print();
     else die_usage(usage);
   }

@@ -11,10 +11,11 @@
  * the program dies with exit 100). */
 void rules_check_who(struct rules_who *who);
 
-/* The checkers' options: -e (*status: exit with the decision) and -V;
+/* The checkers' options: -e (*status: exit with the decision), -t where
+ * tty is not NULL (*tty: the request comes from a terminal) and -V;
  * anything else is usage. Stops at the first operand, so the request's
  * arguments after rules.cdb may start with '-'. Returns its index. */
-int rules_check_options(int argc, char **argv, const char *usage, bool *status);
+int rules_check_options(int argc, char **argv, const char *usage, bool *status, bool *tty);
 
 /* Prints "rule KEY:" and one line per item, stopping at a deny item, then
  * the verdict line; or "default:" and the default verdict for NOTFOUND.

@@ -293,7 +293,7 @@ done
 echk 0 ok -e "$C/none.cdb"
 check "ipcexecrulescheck -e: an unreadable cdb is 111" 111 "$RC"
 echk 0 ok -x "$C/chk.cdb"
-check "ipcexecrulescheck -x: usage" "100 ipcexecrulescheck: usage: ipcexecrulescheck [ -e ] rules.cdb [ arg ... ]" "$RC $ERR"
+check "ipcexecrulescheck -x: usage" "100 ipcexecrulescheck: usage: ipcexecrulescheck [ -et ] rules.cdb [ arg ... ]" "$RC $ERR"
 echk 0 ok -e -V
 check "ipcexecrulescheck -e -V: the version" "0 ipcexecrulescheck 0.90.0" "$RC $OUT"
 printf '%s\n' '1000:deny' '1001:allow,A="b"' | "$(prog ipcrules)" "$C/conn.cdb" "$C/conn.tmp" || fail "conn rules did not compile"

@@ -212,6 +212,17 @@ check "ipcexecrules refuses IPCPTY=\"2\"" 100 "$?"
 grep -q 'IPCPTY' "$T_TMP/err" && pass "and names IPCPTY" || fail "message: $(cat "$T_TMP/err")"
 run env IPCREMOTEEUID=4242 IPCREMOTEEGID=4343 IPCUID=65534 IPCCOMMAND=nopty "$ECHECK" "$T_TMP/exec.cdb"
 has "$OUT" "terminal: never a pty" && pass "ipcexecrulescheck shows IPCPTY=\"0\"" || fail "check: $OUT"
+run env IPCREMOTEEUID=4242 IPCREMOTEEGID=4343 IPCUID=65534 IPCCOMMAND=nopty "$ECHECK" -e -t "$T_TMP/exec.cdb"
+check "ipcexecrulescheck -t, IPCPTY=\"0\": allowed" 0 "$RC"
+has "$OUT" "on a pty" && fail "ipcexecrulescheck -t, IPCPTY=\"0\": $OUT" || pass "ipcexecrulescheck -t, IPCPTY=\"0\": no pty"
+run env IPCREMOTEEUID=4242 IPCREMOTEEGID=4343 IPCUID=65534 IPCCOMMAND=needpty "$ECHECK" -e "$T_TMP/exec.cdb"
+check "ipcexecrulescheck, IPCPTY=\"1\", no terminal: denied" 1 "$RC"
+has "$OUT" "ipcexec would refuse: a terminal is required" && has "$OUT" "-t checks one from a terminal" \
+  && pass "ipcexecrulescheck, IPCPTY=\"1\": says why, and how to check from a terminal" || fail "check: $OUT"
+run env IPCREMOTEEUID=4242 IPCREMOTEEGID=4343 IPCUID=65534 IPCCOMMAND=needpty "$ECHECK" -e -t "$T_TMP/exec.cdb"
+check "ipcexecrulescheck -t, IPCPTY=\"1\": allowed" 0 "$RC"
+has "$OUT" "on a pty of its own, the caller's terminal relayed" && pass "ipcexecrulescheck -t, IPCPTY=\"1\": on a pty" \
+  || fail "check -t: $OUT"
 rules_raw 4242,65534.rawbad '=/bin/sh\0+IPCPTY=yes\0'
 drive wait -- "$DO" nobody rawbad -c 'echo ran'
 check "a cdb with IPCPTY=\"yes\": denied" 100 "$(info exit)"

@@ -57,7 +57,7 @@ done
 # ipcexecrulescheck takes the request's arguments after the cdb.
 for args in "" "''" "'' a"; do
   eval "IPCCOMMAND=ls run $ECHECK $args"
-  check "ipcexecrulescheck usage [$args]" "100 ipcexecrulescheck: usage: ipcexecrulescheck [ -e ] rules.cdb [ arg ... ]" "$RC $ERR"
+  check "ipcexecrulescheck usage [$args]" "100 ipcexecrulescheck: usage: ipcexecrulescheck [ -et ] rules.cdb [ arg ... ]" "$RC $ERR"
 done
 
 # --- parse errors: exit 100, the line quoted, the old cdb kept -----------
