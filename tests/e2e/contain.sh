@@ -378,6 +378,7 @@ if [ $CG = yes ]; then
   kill -KILL "$sup"
   kill -KILL "$BPID"
   wait "$BPID" 2>/dev/null
+  rm -f "$S"   # else a client may find the dead master's socket file first
   dead=$BPID
   wait "$cl"
   alive() { local p; for p in $1; do kill -0 "$p" 2>/dev/null && echo "$p"; done; }
@@ -419,6 +420,10 @@ if [ $CG = yes ]; then
     kill -STOP "$sup"
     kill -KILL "$BPID"
     wait "$BPID" 2>/dev/null
+    # The dead master's socket file, whose listening socket the stopped
+    # worker still holds: a client that connected there before the next
+    # broker binds anew would wait on a queue nobody accepts from.
+    rm -f "$S"
     case $supcg in ipcexec.$BPID.[1-9]*) ;; *) fail "orphaned worker: not in a cgroup of the pool: $supcg" ;; esac
     sleep 2.5
     start_broker "$next"
