@@ -52,6 +52,16 @@ static void ready(void *p)
   if (x->once && contain_enter()) exec_prepare();
 }
 
+/* In a fresh worker, its connection over: a connection refused before
+ * handle (a connection rule, -C) leaves the process made ahead, which
+ * would otherwise die with the worker and might still be in the cgroup
+ * when the master looks, which then could not go back to the pool. */
+static void served(void *p)
+{
+  (void)p;
+  exec_prepare_cancel();
+}
+
 /* In the master, around the fork of a fresh worker: the cgroup it will
  * wait in, from the pool (contain_pool_pick). */
 static void pick(void *p)
@@ -115,7 +125,10 @@ int main(int argc, char **argv)
    * did can reach it. -R reuses workers. */
   if (ipchandle_once(h) < 0) ipchandle_set_once(h, true);
   x.once = ipchandle_once(h) > 0;
-  if (x.once) ipchandle_on_spawn(h, pick, spawned, &x);
+  if (x.once) {
+    ipchandle_on_spawn(h, pick, spawned, &x);
+    ipchandle_on_served(h, served);
+  }
   /* What every fresh worker would load or read for itself, done once
    * here: the NSS modules, and where the cgroup2 mount is. */
   exec_warm();

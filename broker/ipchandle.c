@@ -50,6 +50,7 @@ struct ipchandle {
   int lfd;
   ipchandle_death_fn on_death;
   void (*on_worker)(void *);    /* ipchandle_on_worker */
+  void (*on_served)(void *);    /* ipchandle_on_served */
   void *on_worker_ctx;
   void (*before_spawn)(void *);  /* ipchandle_on_spawn */
   void (*after_spawn)(void *, pid_t);
@@ -364,7 +365,10 @@ static void worker(struct ipchandle *h, pid_t master, ipchandle_fn fn, void *ctx
     close(fd);
     /* -1: this process has served its connection; the next one gets a
      * fresh fork of the master, which no connection ever touched. */
-    if (h->once > 0) _exit(h->spent ? IPCHANDLE_EXIT_SPENT : 0);
+    if (h->once > 0) {
+      if (h->on_served) h->on_served(h->on_worker_ctx);
+      _exit(h->spent ? IPCHANDLE_EXIT_SPENT : 0);
+    }
   }
 }
 
@@ -512,6 +516,11 @@ void ipchandle_on_worker(struct ipchandle *h, void (*fn)(void *ctx), void *ctx)
 {
   h->on_worker = fn;
   h->on_worker_ctx = ctx;
+}
+
+void ipchandle_on_served(struct ipchandle *h, void (*fn)(void *ctx))
+{
+  h->on_served = fn;
 }
 
 void ipchandle_on_spawn(struct ipchandle *h, void (*before)(void *ctx),

@@ -23,6 +23,11 @@ void ipchandle_on_death(struct ipchandle *h, ipchandle_death_fn fn);
  * connection (set before ipchandle_serve). */
 void ipchandle_on_worker(struct ipchandle *h, void (*fn)(void *ctx), void *ctx);
 
+/* fn(ctx), with on_worker's ctx, runs in a worker of -1 once its one
+ * connection is over, handled or refused before the handler, just before
+ * it exits: what it made ready for a handler goes, whether one ran. */
+void ipchandle_on_served(struct ipchandle *h, void (*fn)(void *ctx));
+
 /* In the master, around every fork of a worker: before(ctx) just before
  * (what it sets, the child inherits), after(ctx, pid) just after, with
  * the child's pid or -1 if the fork failed. */

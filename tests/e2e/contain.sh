@@ -626,6 +626,24 @@ if [ $CG = yes ]; then
   stop_broker
   check "pool: the master removes its pool when it stops" "" \
     "$(find "$CGT" -mindepth 1 -maxdepth 1 -name "ipcexec.$stopped.*" -printf '%f ')"
+  # A connection refused before any request is read (a connection rule)
+  # leaves its worker's cgroup as it found it: the cgroup goes back to the
+  # pool, and 20 refusals need no cgroup beyond the first few.
+  printf '%s\n' '4242:deny' | "$(prog ipcrules)" "$T_TMP/conn.cdb" "$T_TMP/conn.tmp" \
+    || fail "pool: connection rules did not compile"
+  S=$T_TMP/s.refuse
+  "$EXECD" -c 4 -x "$T_TMP/conn.cdb" "$S" "$T_TMP/exec.cdb" 2>"$T_TMP/log.refuse" &
+  BPID=$!
+  T_PIDS="$T_PIDS $BPID"
+  wait_for_socket "$S" || fail "pool: ipcexecd -x did not start"
+  for i in $(seq 1 20); do
+    run do_as nobody sh -c 'echo ran' </dev/null
+    [ "$RC" = 111 ] || fail "pool: refused connection $i: $RC $OUT"
+  done
+  top=$(pooled | sed 's/.*\.//' | sort -n | tail -1)
+  [ -n "$top" ] && [ "$top" -le 5 ] && pass "pool: 20 refused connections with 4 workers used cgroups 1 to $top" \
+    || fail "pool: 20 refused connections made cgroups up to ${top:-none}"
+  stop_broker
 fi
 
 # Whatever failed on the way (descriptors starved, supervisors killed), no
