@@ -52,10 +52,11 @@ static void ready(void *p)
   if (x->once && contain_enter()) exec_prepare();
 }
 
-/* In a fresh worker, its connection over: a connection refused before
- * handle (a connection rule, -C) leaves the process made ahead, which
- * would otherwise die with the worker and might still be in the cgroup
- * when the master looks, which then could not go back to the pool. */
+/* In a fresh worker, its connection over, handled or refused before
+ * handle (a connection rule, -C): the process made ahead, if unused, is
+ * killed and reaped here. Left to die with the worker, it might still be
+ * in the cgroup when the master looks, which then could not go back to
+ * the pool. */
 static void served(void *p)
 {
   (void)p;
@@ -97,8 +98,8 @@ static int handle(void *p, int fd, const struct ipchandle_conn *conn)
   exec_track->seq = x->seq;
   {
     int code = exec_handle(fd, &caller, x->rules, x->timeout_ms);
-    /* denied, or run otherwise: the process made ahead is not needed */
-    exec_prepare_cancel();
+    /* the process made ahead, if this request did not use it, goes in
+     * served(), as for a connection refused before this handler */
     if (contain_spent()) ipchandle_spent(x->h);
     return code;
   }
